@@ -1,0 +1,1 @@
+//! Shared helpers for benchmarks (generators of realistic inputs).

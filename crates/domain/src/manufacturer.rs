@@ -1,0 +1,1 @@
+//! Manufacturer alias table (owned by the demo/alias work).

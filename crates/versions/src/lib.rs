@@ -1,0 +1,1 @@
+//! Version schemes, vers ranges and the vendor-firmware comparator.

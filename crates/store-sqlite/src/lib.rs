@@ -1,0 +1,52 @@
+//! mdsec's embedded SQLite backend.
+//!
+//! Owns: opening the database file in a data directory with WAL, foreign keys and a busy timeout, and
+//! the SQLite migrations (`migrations/`). The statements themselves live in `mdsec-store-sql`.
+//! Invariant: the audit table is protected by triggers that refuse UPDATE and DELETE.
+
+use mdsec_store::{StoreError, StoreResult};
+use mdsec_store_sql::{migrate, Dialect, Migration, SqlStore};
+use sqlx::any::AnyPoolOptions;
+use sqlx::Executor;
+use std::path::{Path, PathBuf};
+
+/// The SQLite schema, in order.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "ledger",
+    sql: include_str!("../migrations/0001_ledger.sql"),
+}];
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "mdsec.sqlite3";
+
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(DB_FILE)
+}
+
+/// Open (creating if needed) the database in `data_dir` and bring its schema up to date.
+pub async fn open(data_dir: &Path) -> StoreResult<SqlStore> {
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        StoreError::Backend(format!(
+            "cannot create data directory {}: {e}",
+            data_dir.display()
+        ))
+    })?;
+    let path = database_path(data_dir);
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+    migrate(&pool, MIGRATIONS).await?;
+    Ok(SqlStore::new(pool, Dialect::Sqlite))
+}

@@ -57,7 +57,7 @@ impl Containment {
 pub enum Scheme {
     /// SemVer 2.0.0, strict `MAJOR.MINOR.PATCH`.
     Semver,
-    /// node-semver (leading `v`/`=` accepted).
+    /// node-semver (SemVer plus a leading `v`).
     Npm,
     /// PEP 440.
     Pypi,
@@ -189,8 +189,9 @@ pub fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, VersionErro
     check_len(a)?;
     check_len(b)?;
     let r: Result<Ordering, &'static str> = match scheme {
-        Scheme::Semver => semver::compare(a, b, false),
-        Scheme::Npm | Scheme::Golang => semver::compare(a, b, true),
+        Scheme::Semver => semver::compare(a, b, semver::Mode::Strict),
+        Scheme::Npm => semver::compare(a, b, semver::Mode::Npm),
+        Scheme::Golang => semver::compare(a, b, semver::Mode::Go),
         Scheme::Pypi => pep440::compare(a, b),
         Scheme::Maven => {
             if a.trim().is_empty() || b.trim().is_empty() {
@@ -233,8 +234,9 @@ pub fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, VersionErro
 fn compare_one_ok(scheme: Scheme, v: &str) -> bool {
     use schemes::*;
     match scheme {
-        Scheme::Semver => semver::parse(v, false).is_ok(),
-        Scheme::Npm | Scheme::Golang => semver::parse(v, true).is_ok(),
+        Scheme::Semver => semver::parse(v, semver::Mode::Strict).is_ok(),
+        Scheme::Npm => semver::parse(v, semver::Mode::Npm).is_ok(),
+        Scheme::Golang => semver::parse(v, semver::Mode::Go).is_ok(),
         Scheme::Pypi => pep440::parse(v).is_ok(),
         Scheme::Deb => debian::parse(v).is_ok(),
         Scheme::Gem => other::gem(v, v).is_ok(),

@@ -177,6 +177,7 @@ fn evr_compare(
     a: &str,
     b: &str,
     cmp: fn(&str, &str) -> Ordering,
+    release_if_both: bool,
 ) -> Result<Ordering, &'static str> {
     if a.trim().is_empty() || b.trim().is_empty() {
         return Err("empty version");
@@ -184,16 +185,20 @@ fn evr_compare(
     let (ea, va, ra) = split_evr(a);
     let (eb, vb, rb) = split_evr(b);
     let mut o = cmp_digits(ea, eb).then_with(|| cmp(va, vb));
-    if let (Ordering::Equal, Some(ra), Some(rb)) = (o, ra, rb) {
-        o = cmp(ra, rb);
+    if o == Ordering::Equal {
+        match (ra, rb) {
+            (Some(ra), Some(rb)) => o = cmp(ra, rb),
+            _ if release_if_both => {}
+            _ => o = cmp(ra.unwrap_or(""), rb.unwrap_or("")),
+        }
     }
     Ok(o)
 }
 
 pub fn compare_rpm(a: &str, b: &str) -> Result<Ordering, &'static str> {
-    evr_compare(a, b, rpmvercmp)
+    evr_compare(a, b, rpmvercmp, false)
 }
 
 pub fn compare_alpm(a: &str, b: &str) -> Result<Ordering, &'static str> {
-    evr_compare(a, b, alpm_vercmp)
+    evr_compare(a, b, alpm_vercmp, true)
 }

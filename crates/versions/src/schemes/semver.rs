@@ -1,7 +1,7 @@
 //! SemVer 2.0.0 precedence, used by `semver`, `npm`, `golang`, `cargo` and friends.
 //!
 //! Build metadata is ignored for precedence, as the SemVer spec (item 10) and node-semver's
-//! `compare` do. `lenient` accepts a leading `v`/`=` and missing minor/patch (Go's `v1`, `v1.2`).
+//! `compare` do. See [`Mode`] for what each ecosystem accepts beyond the spec.
 
 use super::util::{cmp_digits, cmp_lists, is_digits};
 use std::cmp::Ordering;
@@ -14,11 +14,21 @@ pub struct SemVer<'a> {
     pub pre: Vec<&'a str>,
 }
 
-pub fn parse(s: &str, lenient: bool) -> Result<SemVer<'_>, &'static str> {
+/// How much beyond SemVer 2.0.0 to accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Strict,
+    /// node-semver's default (non-loose) parse: surrounding spaces and a leading `v` are accepted.
+    Npm,
+    /// Go modules: leading `v`, and `v1` / `v1.2` shorthands.
+    Go,
+}
+
+pub fn parse(s: &str, mode: Mode) -> Result<SemVer<'_>, &'static str> {
     let mut s = s;
-    if lenient {
+    let lenient = mode == Mode::Go;
+    if mode != Mode::Strict {
         s = s.trim();
-        s = s.strip_prefix('=').unwrap_or(s);
         s = s
             .strip_prefix('v')
             .or_else(|| s.strip_prefix('V'))
@@ -53,7 +63,7 @@ pub fn parse(s: &str, lenient: bool) -> Result<SemVer<'_>, &'static str> {
         if !is_digits(n) {
             return Err("version components must be numeric");
         }
-        if !lenient && n.len() > 1 && n.starts_with('0') {
+        if n.len() > 1 && n.starts_with('0') {
             return Err("numeric component has a leading zero");
         }
     }
@@ -65,7 +75,7 @@ pub fn parse(s: &str, lenient: bool) -> Result<SemVer<'_>, &'static str> {
         if id.is_empty() || !id.bytes().all(ident_byte) {
             return Err("invalid pre-release identifier");
         }
-        if !lenient && id.len() > 1 && id.starts_with('0') && is_digits(id) {
+        if id.len() > 1 && id.starts_with('0') && is_digits(id) {
             return Err("numeric pre-release identifier has a leading zero");
         }
     }
@@ -102,6 +112,6 @@ fn cmp_ident(a: &str, b: &str) -> Ordering {
     }
 }
 
-pub fn compare(a: &str, b: &str, lenient: bool) -> Result<Ordering, &'static str> {
-    Ok(cmp_parsed(&parse(a, lenient)?, &parse(b, lenient)?))
+pub fn compare(a: &str, b: &str, mode: Mode) -> Result<Ordering, &'static str> {
+    Ok(cmp_parsed(&parse(a, mode)?, &parse(b, mode)?))
 }

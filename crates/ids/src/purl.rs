@@ -355,21 +355,18 @@ impl Purl {
                     lower(v);
                 }
             }
-            "mlflow" => {
+            "mlflow"
                 if qualifiers
                     .get("repository_url")
-                    .is_some_and(|u| u.contains("databricks"))
-                {
-                    lower(&mut name);
-                }
+                    .is_some_and(|u| u.contains("databricks")) =>
+            {
+                lower(&mut name);
             }
-            "cpan" => {
-                if name.contains("::") {
-                    return Err(fail(
-                        "name",
-                        "a cpan purl names a distribution; module names with '::' are not allowed",
-                    ));
-                }
+            "cpan" if name.contains("::") => {
+                return Err(fail(
+                    "name",
+                    "a cpan purl names a distribution; module names with '::' are not allowed",
+                ));
             }
             "chrome-extension" => {
                 if name.len() != 32 || !name.bytes().all(|b| (b'a'..=b'p').contains(&b)) {
@@ -389,31 +386,23 @@ impl Purl {
                     }
                 }
             }
-            "julia" => {
-                if !qualifiers.contains_key("uuid") {
-                    return Err(fail(
-                        "qualifiers",
-                        "a julia purl requires the uuid qualifier",
-                    ));
-                }
+            "julia" if !qualifiers.contains_key("uuid") => {
+                return Err(fail(
+                    "qualifiers",
+                    "a julia purl requires the uuid qualifier",
+                ));
             }
-            "otp" | "vcpkg" => {
-                if namespace.is_some() {
-                    return Err(fail("namespace", format!("a {ty} purl has no namespace")));
-                }
+            "otp" | "vcpkg" if namespace.is_some() => {
+                return Err(fail("namespace", format!("a {ty} purl has no namespace")));
             }
-            "swift" | "vscode-extension" => {
-                if namespace.is_none() {
-                    return Err(fail(
-                        "namespace",
-                        format!("a {ty} purl requires a namespace"),
-                    ));
-                }
+            "swift" | "vscode-extension" if namespace.is_none() => {
+                return Err(fail(
+                    "namespace",
+                    format!("a {ty} purl requires a namespace"),
+                ));
             }
-            "hackage" => {
-                if version.is_none() {
-                    return Err(fail("version", "a hackage purl requires a version"));
-                }
+            "hackage" if version.is_none() => {
+                return Err(fail("version", "a hackage purl requires a version"));
             }
             _ => {}
         }

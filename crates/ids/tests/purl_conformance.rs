@@ -1,3 +1,4 @@
+#![allow(clippy::result_large_err)]
 //! The purl-spec test suite (shared/data/purl-spec/tests): specification-test.json and every
 //! tests/types/*-test.json. `required` tests use the conformant [`Purl::parse`]; `recommended`
 //! tests show normalisation of non-conformant input and use [`Purl::parse_lenient`].

@@ -153,6 +153,7 @@ fn local(name: &[u8]) -> String {
 /// read leniently and reported as a diagnostic.
 fn element(
     e: &BytesStart,
+    decoder: quick_xml::Decoder,
     at: impl Fn(String) -> FormatError,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<El, FormatError> {
@@ -177,7 +178,7 @@ fn element(
     for a in attrs {
         let a = a.map_err(|err| at(format!("bad attribute: {err}")))?;
         let v = a
-            .unescape_value()
+            .decode_and_unescape_value(decoder)
             .map_err(|err| at(format!("bad attribute value: {err}")))?;
         el.attrs.push((local(a.key.as_ref()), v.trim().to_string()));
     }
@@ -210,7 +211,7 @@ fn read_tree(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<El, FormatErro
                 if stack.len() >= MAX_XML_DEPTH {
                     return Err(at(format!("XML nested deeper than {MAX_XML_DEPTH} levels")));
                 }
-                let el = element(&e, at, diags)?;
+                let el = element(&e, reader.decoder(), at, diags)?;
                 if is_empty {
                     match stack.last_mut() {
                         Some(p) => p.children.push(el),

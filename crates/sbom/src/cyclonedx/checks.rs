@@ -12,6 +12,40 @@ use std::collections::HashSet;
 
 const CODE: &str = "cyclonedx-schema";
 
+/// A JSON pointer built lazily: checks pass these down by value and only a diagnostic renders
+/// one, so the happy path allocates no path strings.
+#[derive(Clone, Copy)]
+enum P<'a> {
+    Root,
+    Key(&'a P<'a>, &'a str),
+    Idx(&'a P<'a>, usize),
+}
+
+impl<'a> P<'a> {
+    fn k(&'a self, key: &'a str) -> P<'a> {
+        P::Key(self, key)
+    }
+    fn i(&'a self, index: usize) -> P<'a> {
+        P::Idx(self, index)
+    }
+}
+
+impl std::fmt::Display for P<'_> {
+    // Depth is bounded by the document depth limits, so recursion is bounded.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            P::Root => Ok(()),
+            P::Key(parent, key) => write!(f, "{parent}/{key}"),
+            P::Idx(parent, index) => write!(f, "{parent}/{index}"),
+        }
+    }
+}
+
+const ROOT: P<'static> = P::Root;
+static ROOT_REF: P<'static> = P::Root;
+const META: P<'static> = P::Key(&ROOT_REF, "metadata");
+const DEPS: P<'static> = P::Key(&ROOT_REF, "dependencies");
+
 const COMPONENT_TYPES_12: &[&str] = &[
     "application",
     "framework",
@@ -142,6 +176,8 @@ struct Checker {
     bom_refs: HashSet<String>,
     components: Vec<Component>,
     too_many: bool,
+    /// Component types of this version.
+    component_types: Vec<&'static str>,
 }
 
 pub(super) fn build(
@@ -169,18 +205,27 @@ pub(super) fn build(
         bom_refs: HashSet::new(),
         components: Vec::new(),
         too_many: false,
+        component_types: COMPONENT_TYPES_12
+            .iter()
+            .chain(if v >= 5 { COMPONENT_TYPES_15 } else { &[] })
+            .chain(if v >= 6 { COMPONENT_TYPES_16 } else { &[] })
+            .copied()
+            .collect(),
     };
     let mut sbom = Sbom::empty(format);
     sbom.spec_version = spec;
 
     if let Some(sn) = &bom.serial_number {
         if !is_urn_uuid(sn) {
-            c.bad("serialNumber is not a `urn:uuid:` UUID", "/serialNumber");
+            c.bad(
+                "serialNumber is not a `urn:uuid:` UUID",
+                ROOT.k("serialNumber"),
+            );
         }
     }
     if let Some(version) = bom.version {
         if version < 1 {
-            c.bad("version must be 1 or more", "/version");
+            c.bad("version must be 1 or more", ROOT.k("version"));
         }
     }
     sbom.serial_number = bom.serial_number;
@@ -190,23 +235,26 @@ pub(super) fn build(
         sbom.name = sbom.metadata.component.as_ref().map(|c| c.name.clone());
     }
     for (i, comp) in bom.components.unwrap_or_default().into_iter().enumerate() {
-        c.component(comp, &format!("/components/{i}"), None, true);
+        c.component(comp, ROOT.k("components").i(i), None, true);
     }
     for (i, s) in bom.services.unwrap_or_default().iter().enumerate() {
-        c.service(s, &format!("/services/{i}"));
+        c.service(s, ROOT.k("services").i(i));
     }
-    c.external_refs(bom.external_references.as_deref(), "/externalReferences");
-    c.properties(bom.properties.as_deref(), "/properties");
+    c.external_refs(
+        bom.external_references.as_deref(),
+        ROOT.k("externalReferences"),
+    );
+    c.properties(bom.properties.as_deref(), ROOT.k("properties"));
     sbom.dependencies = c.dependencies(bom.dependencies.unwrap_or_default());
     sbom.vulnerabilities = bom
         .vulnerabilities
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .map(|(i, vu)| c.vulnerability(vu, &format!("/vulnerabilities/{i}")))
+        .map(|(i, vu)| c.vulnerability(vu, ROOT.k("vulnerabilities").i(i)))
         .collect();
     for (i, cit) in bom.citations.unwrap_or_default().iter().enumerate() {
-        c.citation(cit, &format!("/citations/{i}"));
+        c.citation(cit, ROOT.k("citations").i(i));
     }
     if c.too_many {
         return Err(FormatError::new(
@@ -220,66 +268,63 @@ pub(super) fn build(
 }
 
 impl Checker {
-    fn bad(&mut self, msg: &str, path: &str) {
-        self.diags.at(CODE, msg.to_string(), path);
+    fn at(&mut self, msg: String, path: P<'_>) {
+        self.diags.at(CODE, msg, &path.to_string());
     }
 
-    fn enumerated(&mut self, value: Option<&str>, allowed: &[&str], what: &str, path: &str) {
+    fn bad(&mut self, msg: &str, path: P<'_>) {
+        self.diags.at(CODE, msg.to_string(), &path.to_string());
+    }
+
+    fn enumerated(&mut self, value: Option<&str>, allowed: &[&str], what: &str, path: P<'_>) {
         if let Some(v) = value {
             if !allowed.contains(&v) {
-                self.diags
-                    .at(CODE, format!("`{}` is not a valid {what}", clip(v)), path);
+                self.at(format!("`{}` is not a valid {what}", clip(v)), path);
             }
         }
     }
 
-    fn required<T>(&mut self, value: &Option<T>, name: &str, path: &str) {
+    fn required<T>(&mut self, value: &Option<T>, name: &str, path: P<'_>) {
         if value.is_none() {
-            self.diags
-                .at(CODE, format!("required property `{name}` is missing"), path);
+            self.at(format!("required property `{name}` is missing"), path);
         }
     }
 
-    fn long(&mut self, s: Option<&str>, path: &str) {
+    fn long(&mut self, s: Option<&str>, path: P<'_>) {
         if s.is_some_and(|s| s.len() > MAX_STRING) {
-            self.diags
-                .at(CODE, format!("string longer than {MAX_STRING} bytes"), path);
+            self.at(format!("string longer than {MAX_STRING} bytes"), path);
         }
     }
 
-    fn bom_ref(&mut self, r: Option<&str>, path: &str) {
+    fn bom_ref(&mut self, r: Option<&str>, path: P<'_>) {
         let Some(r) = r else { return };
-        let p = format!("{path}/bom-ref");
+        let p = path.k("bom-ref");
         if r.is_empty() {
-            self.bad("bom-ref must not be empty", &p);
+            self.bad("bom-ref must not be empty", p);
         } else if !self.bom_refs.insert(r.to_string()) {
-            self.diags
-                .at(CODE, format!("bom-ref `{}` is not unique", clip(r)), &p);
+            self.at(format!("bom-ref `{}` is not unique", clip(r)), p);
         }
     }
 
-    fn timestamp(&mut self, t: Option<&str>, path: &str) {
+    fn timestamp(&mut self, t: Option<&str>, path: P<'_>) {
         if let Some(t) = t {
             if !is_date_time(t) {
-                self.diags.at(
-                    CODE,
-                    format!("`{}` is not an RFC 3339 date-time", clip(t)),
-                    path,
-                );
+                self.at(format!("`{}` is not an RFC 3339 date-time", clip(t)), path);
             }
         }
     }
 
     fn metadata(&mut self, m: raw::Metadata) -> Metadata {
         let mut out = Metadata::default();
-        self.timestamp(m.timestamp.as_deref(), "/metadata/timestamp");
+        self.timestamp(m.timestamp.as_deref(), ROOT.k("metadata").k("timestamp"));
         out.timestamp = m.timestamp;
         match m.tools {
             Some(raw::Tools::Legacy(tools)) => {
                 for (i, t) in tools.iter().enumerate() {
-                    let p = format!("/metadata/tools/{i}");
-                    self.hashes(t.hashes.as_deref(), &p);
-                    self.external_refs(t.external_references.as_deref(), &p);
+                    let tools = META.k("tools");
+                    let p = tools.i(i);
+                    self.hashes(t.hashes.as_deref(), p);
+                    self.external_refs(t.external_references.as_deref(), p);
                     if let Some(n) = &t.name {
                         out.tools.push(n.clone());
                     }
@@ -290,64 +335,58 @@ impl Checker {
                     if let Some(n) = &comp.name {
                         out.tools.push(n.clone());
                     }
-                    self.component(
-                        comp,
-                        &format!("/metadata/tools/components/{i}"),
-                        None,
-                        false,
-                    );
+                    self.component(comp, META.k("tools").k("components").i(i), None, false);
                 }
                 for (i, s) in t.services.unwrap_or_default().iter().enumerate() {
                     if let Some(n) = &s.name {
                         out.tools.push(n.clone());
                     }
-                    self.service(s, &format!("/metadata/tools/services/{i}"));
+                    self.service(s, META.k("tools").k("services").i(i));
                 }
             }
             None => {}
         }
         for (i, a) in m.authors.unwrap_or_default().iter().enumerate() {
-            self.contact(a, &format!("/metadata/authors/{i}"));
+            self.contact(a, META.k("authors").i(i));
             if let Some(n) = a.name.as_ref().or(a.email.as_ref()) {
                 out.authors.push(n.clone());
             }
         }
         if let Some(e) = &m.manufacture {
-            self.entity(e, "/metadata/manufacture");
+            self.entity(e, ROOT.k("metadata").k("manufacture"));
         }
         if let Some(e) = &m.manufacturer {
-            self.entity(e, "/metadata/manufacturer");
+            self.entity(e, ROOT.k("metadata").k("manufacturer"));
         }
         if let Some(e) = &m.supplier {
-            self.entity(e, "/metadata/supplier");
+            self.entity(e, ROOT.k("metadata").k("supplier"));
         }
         out.manufacturer = m.manufacturer.or(m.manufacture).and_then(|e| e.name);
         out.supplier = m.supplier.and_then(|e| e.name);
-        self.licenses(m.licenses.as_deref(), "/metadata/licenses");
-        self.properties(m.properties.as_deref(), "/metadata/properties");
+        self.licenses(m.licenses.as_deref(), ROOT.k("metadata").k("licenses"));
+        self.properties(m.properties.as_deref(), ROOT.k("metadata").k("properties"));
         if let Some(comp) = m.component {
             out.component = self
-                .component(*comp, "/metadata/component", None, false)
+                .component(*comp, META.k("component"), None, false)
                 .map(Box::new);
         }
         out
     }
 
-    fn entity(&mut self, e: &raw::Entity, path: &str) {
+    fn entity(&mut self, e: &raw::Entity, path: P<'_>) {
         self.bom_ref(e.bom_ref.as_deref(), path);
         for (i, c) in e.contact.as_deref().unwrap_or_default().iter().enumerate() {
-            self.contact(c, &format!("{path}/contact/{i}"));
+            self.contact(c, path.k("contact").i(i));
         }
     }
 
-    fn contact(&mut self, c: &raw::Contact, path: &str) {
+    fn contact(&mut self, c: &raw::Contact, path: P<'_>) {
         self.bom_ref(c.bom_ref.as_deref(), path);
         if let Some(e) = &c.email {
             if !is_email(e) {
-                self.diags.at(
-                    CODE,
+                self.at(
                     format!("`{}` is not an email address", clip(e)),
-                    &format!("{path}/email"),
+                    path.k("email"),
                 );
             }
         }
@@ -358,34 +397,24 @@ impl Checker {
     fn component(
         &mut self,
         c: raw::Component,
-        path: &str,
+        path: P<'_>,
         parent: Option<usize>,
         collect: bool,
     ) -> Option<Component> {
-        let mut types: Vec<&str> = COMPONENT_TYPES_12.to_vec();
-        if self.v >= 5 {
-            types.extend_from_slice(COMPONENT_TYPES_15);
-        }
-        if self.v >= 6 {
-            types.extend_from_slice(COMPONENT_TYPES_16);
-        }
         self.required(&c.component_type, "type", path);
+        let types = std::mem::take(&mut self.component_types);
         self.enumerated(
             c.component_type.as_deref(),
             &types,
             "component type",
-            &format!("{path}/type"),
+            path.k("type"),
         );
+        self.component_types = types;
         self.required(&c.name, "name", path);
-        self.long(c.name.as_deref(), &format!("{path}/name"));
-        self.long(c.description.as_deref(), &format!("{path}/description"));
+        self.long(c.name.as_deref(), path.k("name"));
+        self.long(c.description.as_deref(), path.k("description"));
         self.bom_ref(c.bom_ref.as_deref(), path);
-        self.enumerated(
-            c.scope.as_deref(),
-            SCOPES,
-            "scope",
-            &format!("{path}/scope"),
-        );
+        self.enumerated(c.scope.as_deref(), SCOPES, "scope", path.k("scope"));
         if c.version.is_some() && c.version_range.is_some() {
             self.bad(
                 "a component may have `version` or `versionRange`, not both",
@@ -399,43 +428,44 @@ impl Checker {
             );
         }
         if let Some(e) = &c.supplier {
-            self.entity(e, &format!("{path}/supplier"));
+            self.entity(e, path.k("supplier"));
         }
         if let Some(e) = &c.manufacturer {
-            self.entity(e, &format!("{path}/manufacturer"));
+            self.entity(e, path.k("manufacturer"));
         }
         for (i, a) in c.authors.as_deref().unwrap_or_default().iter().enumerate() {
-            self.contact(a, &format!("{path}/authors/{i}"));
+            self.contact(a, path.k("authors").i(i));
         }
         self.hashes(c.hashes.as_deref(), path);
-        self.licenses(c.licenses.as_deref(), &format!("{path}/licenses"));
+        self.licenses(c.licenses.as_deref(), path.k("licenses"));
         if let Some(s) = &c.swid {
-            let p = format!("{path}/swid");
-            self.required(&s.tag_id, "tagId", &p);
-            self.required(&s.name, "name", &p);
+            let p = path.k("swid");
+            self.required(&s.tag_id, "tagId", p);
+            self.required(&s.name, "name", p);
             if let Some(t) = &s.text {
-                self.attachment(t, &format!("{p}/text"));
+                self.attachment(t, p.k("text"));
             }
         }
         if let Some(ped) = c.pedigree {
-            let p = format!("{path}/pedigree");
+            let p = path.k("pedigree");
             for (key, list) in [
                 ("ancestors", ped.ancestors),
                 ("descendants", ped.descendants),
                 ("variants", ped.variants),
             ] {
                 for (i, a) in list.unwrap_or_default().into_iter().enumerate() {
-                    self.component(a, &format!("{p}/{key}/{i}"), None, false);
+                    self.component(a, p.k(key).i(i), None, false);
                 }
             }
             for (i, patch) in ped.patches.unwrap_or_default().iter().enumerate() {
-                let pp = format!("{p}/patches/{i}");
-                self.required(&patch.patch_type, "type", &pp);
+                let pp_list = p.k("patches");
+                let pp = pp_list.i(i);
+                self.required(&patch.patch_type, "type", pp);
                 self.enumerated(
                     patch.patch_type.as_deref(),
                     PATCH_TYPES,
                     "patch type",
-                    &format!("{pp}/type"),
+                    pp.k("type"),
                 );
                 for (j, issue) in patch
                     .resolves
@@ -444,22 +474,23 @@ impl Checker {
                     .iter()
                     .enumerate()
                 {
-                    let ip = format!("{pp}/resolves/{j}");
-                    self.required(&issue.issue_type, "type", &ip);
+                    let ip_list = pp.k("resolves");
+                    let ip = ip_list.i(j);
+                    self.required(&issue.issue_type, "type", ip);
                     self.enumerated(
                         issue.issue_type.as_deref(),
                         ISSUE_TYPES,
                         "issue type",
-                        &format!("{ip}/type"),
+                        ip.k("type"),
                     );
                 }
             }
         }
         self.external_refs(
             c.external_references.as_deref(),
-            &format!("{path}/externalReferences"),
+            path.k("externalReferences"),
         );
-        self.properties(c.properties.as_deref(), &format!("{path}/properties"));
+        self.properties(c.properties.as_deref(), path.k("properties"));
 
         let out = Component {
             bom_ref: c.bom_ref,
@@ -522,7 +553,7 @@ impl Checker {
         let children = c.components.unwrap_or_default();
         if !collect {
             for (i, child) in children.into_iter().enumerate() {
-                self.component(child, &format!("{path}/components/{i}"), None, false);
+                self.component(child, path.k("components").i(i), None, false);
             }
             return Some(out);
         }
@@ -533,38 +564,33 @@ impl Checker {
         let index = self.components.len();
         self.components.push(out);
         for (i, child) in children.into_iter().enumerate() {
-            self.component(child, &format!("{path}/components/{i}"), Some(index), true);
+            self.component(child, path.k("components").i(i), Some(index), true);
         }
         None
     }
 
-    fn hashes(&mut self, hashes: Option<&[raw::Hash]>, path: &str) {
+    fn hashes(&mut self, hashes: Option<&[raw::Hash]>, path: P<'_>) {
         for (i, h) in hashes.unwrap_or_default().iter().enumerate() {
-            let p = format!("{path}/hashes/{i}");
-            self.required(&h.alg, "alg", &p);
-            self.required(&h.content, "content", &p);
-            self.enumerated(
-                h.alg.as_deref(),
-                HASH_ALGS,
-                "hash algorithm",
-                &format!("{p}/alg"),
-            );
+            let list = path.k("hashes");
+            let p = list.i(i);
+            self.required(&h.alg, "alg", p);
+            self.required(&h.content, "content", p);
+            self.enumerated(h.alg.as_deref(), HASH_ALGS, "hash algorithm", p.k("alg"));
             if let Some(content) = &h.content {
                 if !is_hash_content(content) {
-                    self.diags.at(
-                        CODE,
+                    self.at(
                         format!(
                             "hash content `{}` is not 32, 40, 64, 96 or 128 hex digits",
                             clip(content)
                         ),
-                        &format!("{p}/content"),
+                        p.k("content"),
                     );
                 }
             }
         }
     }
 
-    fn licenses(&mut self, list: Option<&[raw::LicenseChoice]>, path: &str) {
+    fn licenses(&mut self, list: Option<&[raw::LicenseChoice]>, path: P<'_>) {
         let Some(list) = list else { return };
         let expressions = list.iter().filter(|l| l.expression.is_some()).count();
         // Before 1.7 a `licenses` array is either licenses or exactly one expression.
@@ -575,36 +601,34 @@ impl Checker {
             );
         }
         for (i, item) in list.iter().enumerate() {
-            let p = format!("{path}/{i}");
-            self.bom_ref(item.bom_ref.as_deref(), &p);
+            let p = path.i(i);
+            self.bom_ref(item.bom_ref.as_deref(), p);
             self.enumerated(
                 item.acknowledgement.as_deref(),
                 ACKNOWLEDGEMENTS,
                 "acknowledgement",
-                &format!("{p}/acknowledgement"),
+                p.k("acknowledgement"),
             );
-            self.properties(item.properties.as_deref(), &format!("{p}/properties"));
+            self.properties(item.properties.as_deref(), p.k("properties"));
             match (&item.license, &item.expression) {
-                (Some(_), Some(_)) => self.bad(
-                    "a licenses item has `license` or `expression`, not both",
-                    &p,
-                ),
-                (None, None) => self.bad("a licenses item needs `license` or `expression`", &p),
-                (None, Some(e)) => self.long(Some(e), &format!("{p}/expression")),
+                (Some(_), Some(_)) => {
+                    self.bad("a licenses item has `license` or `expression`, not both", p)
+                }
+                (None, None) => self.bad("a licenses item needs `license` or `expression`", p),
+                (None, Some(e)) => self.long(Some(e), p.k("expression")),
                 (Some(l), None) => {
-                    let lp = format!("{p}/license");
-                    self.bom_ref(l.bom_ref.as_deref(), &lp);
+                    let lp = p.k("license");
+                    self.bom_ref(l.bom_ref.as_deref(), lp);
                     match (&l.id, &l.name) {
                         (Some(_), Some(_)) => {
-                            self.bad("a license has `id` or `name`, not both", &lp)
+                            self.bad("a license has `id` or `name`, not both", lp)
                         }
-                        (None, None) => self.bad("a license needs `id` or `name`", &lp),
+                        (None, None) => self.bad("a license needs `id` or `name`", lp),
                         (Some(id), None) => {
                             if spdx::license_id(id).is_none() {
-                                self.diags.at(
-                                    CODE,
+                                self.at(
                                     format!("`{}` is not an SPDX license id", clip(id)),
-                                    &format!("{lp}/id"),
+                                    lp.k("id"),
                                 );
                             }
                         }
@@ -614,73 +638,69 @@ impl Checker {
                         l.acknowledgement.as_deref(),
                         ACKNOWLEDGEMENTS,
                         "acknowledgement",
-                        &format!("{lp}/acknowledgement"),
+                        lp.k("acknowledgement"),
                     );
                     if let Some(t) = &l.text {
-                        self.attachment(t, &format!("{lp}/text"));
+                        self.attachment(t, lp.k("text"));
                     }
-                    self.properties(l.properties.as_deref(), &format!("{lp}/properties"));
+                    self.properties(l.properties.as_deref(), lp.k("properties"));
                 }
             }
         }
     }
 
-    fn attachment(&mut self, a: &raw::Attachment, path: &str) {
+    fn attachment(&mut self, a: &raw::Attachment, path: P<'_>) {
         self.required(&a.content, "content", path);
         self.enumerated(
             a.encoding.as_deref(),
             &["base64"],
             "encoding",
-            &format!("{path}/encoding"),
+            path.k("encoding"),
         );
     }
 
-    fn external_refs(&mut self, refs: Option<&[raw::ExternalReference]>, path: &str) {
+    fn external_refs(&mut self, refs: Option<&[raw::ExternalReference]>, path: P<'_>) {
         for (i, r) in refs.unwrap_or_default().iter().enumerate() {
-            let p = format!("{path}/{i}");
-            self.required(&r.url, "url", &p);
-            self.required(&r.ref_type, "type", &p);
+            let p = path.i(i);
+            self.required(&r.url, "url", p);
+            self.required(&r.ref_type, "type", p);
             self.enumerated(
                 r.ref_type.as_deref(),
                 EXTERNAL_REFERENCE_TYPES,
                 "external reference type",
-                &format!("{p}/type"),
+                p.k("type"),
             );
-            self.hashes(r.hashes.as_deref(), &p);
-            self.properties(r.properties.as_deref(), &format!("{p}/properties"));
+            self.hashes(r.hashes.as_deref(), p);
+            self.properties(r.properties.as_deref(), p.k("properties"));
         }
     }
 
-    fn properties(&mut self, props: Option<&[raw::Property]>, path: &str) {
+    fn properties(&mut self, props: Option<&[raw::Property]>, path: P<'_>) {
         for (i, prop) in props.unwrap_or_default().iter().enumerate() {
-            self.required(&prop.name, "name", &format!("{path}/{i}"));
+            self.required(&prop.name, "name", path.i(i));
         }
     }
 
-    fn service(&mut self, s: &raw::Service, path: &str) {
+    fn service(&mut self, s: &raw::Service, path: P<'_>) {
         self.bom_ref(s.bom_ref.as_deref(), path);
         self.required(&s.name, "name", path);
         if let Some(e) = &s.provider {
-            self.entity(e, &format!("{path}/provider"));
+            self.entity(e, path.k("provider"));
         }
         for (i, d) in s.data.as_deref().unwrap_or_default().iter().enumerate() {
-            let p = format!("{path}/data/{i}");
-            self.required(&d.flow, "flow", &p);
-            self.enumerated(
-                d.flow.as_deref(),
-                DATA_FLOWS,
-                "data flow",
-                &format!("{p}/flow"),
-            );
+            let list = path.k("data");
+            let p = list.i(i);
+            self.required(&d.flow, "flow", p);
+            self.enumerated(d.flow.as_deref(), DATA_FLOWS, "data flow", p.k("flow"));
         }
-        self.licenses(s.licenses.as_deref(), &format!("{path}/licenses"));
+        self.licenses(s.licenses.as_deref(), path.k("licenses"));
         self.external_refs(
             s.external_references.as_deref(),
-            &format!("{path}/externalReferences"),
+            path.k("externalReferences"),
         );
-        self.properties(s.properties.as_deref(), &format!("{path}/properties"));
+        self.properties(s.properties.as_deref(), path.k("properties"));
         for (i, child) in s.services.as_deref().unwrap_or_default().iter().enumerate() {
-            self.service(child, &format!("{path}/services/{i}"));
+            self.service(child, path.k("services").i(i));
         }
     }
 
@@ -688,27 +708,23 @@ impl Checker {
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(deps.len());
         for (i, d) in deps.into_iter().enumerate() {
-            let p = format!("/dependencies/{i}");
+            let p = DEPS.i(i);
             let Some(r) = d.reference else {
-                self.bad("required property `ref` is missing", &p);
+                self.bad("required property `ref` is missing", p);
                 continue;
             };
             if r.is_empty() {
-                self.bad("dependency `ref` must not be empty", &format!("{p}/ref"));
+                self.bad("dependency `ref` must not be empty", p.k("ref"));
             } else if !seen.insert(r.clone()) {
-                self.diags.at(
-                    CODE,
+                self.at(
                     format!("dependency `{}` is listed twice", clip(&r)),
-                    &format!("{p}/ref"),
+                    p.k("ref"),
                 );
             }
             let depends_on = d.depends_on.unwrap_or_default();
             for (j, t) in depends_on.iter().enumerate() {
                 if t.is_empty() {
-                    self.bad(
-                        "dependency target must not be empty",
-                        &format!("{p}/dependsOn/{j}"),
-                    );
+                    self.bad("dependency target must not be empty", p.k("dependsOn").i(j));
                 }
             }
             out.push(Dependency {
@@ -719,7 +735,7 @@ impl Checker {
         out
     }
 
-    fn vulnerability(&mut self, v: raw::Vulnerability, path: &str) -> Vulnerability {
+    fn vulnerability(&mut self, v: raw::Vulnerability, path: P<'_>) -> Vulnerability {
         self.bom_ref(v.bom_ref.as_deref(), path);
         for t in [
             ("created", &v.created),
@@ -727,70 +743,73 @@ impl Checker {
             ("updated", &v.updated),
             ("rejected", &v.rejected),
         ] {
-            self.timestamp(t.1.as_deref(), &format!("{path}/{}", t.0));
+            self.timestamp(t.1.as_deref(), path.k(t.0));
         }
         let ratings = v.ratings.unwrap_or_default();
         for (i, r) in ratings.iter().enumerate() {
-            let p = format!("{path}/ratings/{i}");
+            let p_list = path.k("ratings");
+            let p = p_list.i(i);
             self.enumerated(
                 r.severity.as_deref(),
                 SEVERITIES,
                 "severity",
-                &format!("{p}/severity"),
+                p.k("severity"),
             );
             self.enumerated(
                 r.method.as_deref(),
                 RATING_METHODS,
                 "rating method",
-                &format!("{p}/method"),
+                p.k("method"),
             );
         }
         if let Some(a) = &v.analysis {
-            let p = format!("{path}/analysis");
+            let p = path.k("analysis");
             self.enumerated(
                 a.state.as_deref(),
                 ANALYSIS_STATES,
                 "analysis state",
-                &format!("{p}/state"),
+                p.k("state"),
             );
             self.enumerated(
                 a.justification.as_deref(),
                 ANALYSIS_JUSTIFICATIONS,
                 "analysis justification",
-                &format!("{p}/justification"),
+                p.k("justification"),
             );
             for (i, r) in a.response.as_deref().unwrap_or_default().iter().enumerate() {
                 self.enumerated(
                     Some(r),
                     ANALYSIS_RESPONSES,
                     "analysis response",
-                    &format!("{p}/response/{i}"),
+                    p.k("response").i(i),
                 );
             }
-            self.timestamp(a.first_issued.as_deref(), &format!("{p}/firstIssued"));
-            self.timestamp(a.last_updated.as_deref(), &format!("{p}/lastUpdated"));
+            self.timestamp(a.first_issued.as_deref(), p.k("firstIssued"));
+            self.timestamp(a.last_updated.as_deref(), p.k("lastUpdated"));
         }
         let affects = v.affects.unwrap_or_default();
         for (i, a) in affects.iter().enumerate() {
-            let p = format!("{path}/affects/{i}");
-            self.required(&a.reference, "ref", &p);
+            let p_list = path.k("affects");
+            let p = p_list.i(i);
+            self.required(&a.reference, "ref", p);
             for (j, ver) in a.versions.as_deref().unwrap_or_default().iter().enumerate() {
-                let vp = format!("{p}/versions/{j}");
+                let vp_list = p.k("versions");
+                let vp = vp_list.i(j);
                 if ver.version.is_some() == ver.range.is_some() {
                     self.bad(
                         "an affected version has exactly one of `version` and `range`",
-                        &vp,
+                        vp,
                     );
                 }
                 self.enumerated(
                     ver.status.as_deref(),
                     AFFECTED_STATUS,
                     "affected status",
-                    &format!("{vp}/status"),
+                    vp.k("status"),
                 );
             }
         }
-        self.properties(v.properties.as_deref(), &format!("{path}/properties"));
+        self.properties(v.properties.as_deref(), path.k("properties"));
         let source = |s: raw::VulnSource| VulnSource {
             name: s.name,
             url: s.url,
@@ -836,10 +855,10 @@ impl Checker {
         }
     }
 
-    fn citation(&mut self, c: &raw::Citation, path: &str) {
+    fn citation(&mut self, c: &raw::Citation, path: P<'_>) {
         self.bom_ref(c.bom_ref.as_deref(), path);
         self.required(&c.timestamp, "timestamp", path);
-        self.timestamp(c.timestamp.as_deref(), &format!("{path}/timestamp"));
+        self.timestamp(c.timestamp.as_deref(), path.k("timestamp"));
         if c.attributed_to.is_none() && c.process.is_none() {
             self.bad("a citation needs `attributedTo` or `process`", path);
         }

@@ -1,4 +1,4 @@
-//! SBOM parsers: CycloneDX 1.2-1.7 (JSON, XML) and SPDX 2.2/2.3 (JSON, tag-value).
+//! SBOM parsers: CycloneDX 1.2-1.7 (JSON, XML), SPDX 2.2/2.3 (JSON, tag-value), SPDX 3.0 (JSON-LD).
 //!
 //! Owns: the format-neutral [`Sbom`] model (components flattened with a parent index, dependency
 //! graph, VDR/VEX vulnerabilities), format detection ([`detect`]) and the bounded parsers behind
@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 mod cyclonedx;
+mod spdx3;
 mod spdx_json;
 mod spdx_tv;
 mod xml;
@@ -40,13 +41,15 @@ pub enum SbomFormat {
     CycloneDxXml,
     SpdxJson,
     SpdxTagValue,
+    /// SPDX 3.0 JSON-LD.
+    Spdx3JsonLd,
 }
 
 /// A parsed SBOM, whatever the source format.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sbom {
     pub format: SbomFormat,
-    /// `1.6` for CycloneDX, `SPDX-2.3` for SPDX.
+    /// `1.6` for CycloneDX, `SPDX-2.3` / `SPDX-3.0.1` for SPDX.
     pub spec_version: String,
     /// Document name: CycloneDX `metadata.component.name`, SPDX `name`.
     pub name: Option<String>,
@@ -208,8 +211,9 @@ impl Sbom {
     }
 }
 
-/// Guess the format from the first bytes: JSON with `bomFormat`/`specVersion` → CycloneDX JSON,
-/// JSON with `spdxVersion` → SPDX JSON, XML → CycloneDX XML, `SPDXVersion:` → tag-value.
+/// Guess the format: JSON with `bomFormat` → CycloneDX JSON, JSON with `spdxVersion` → SPDX 2 JSON,
+/// JSON-LD with the SPDX 3 `@context` → SPDX 3, XML in the CycloneDX namespace → CycloneDX XML,
+/// a `SPDXVersion:` line → SPDX tag-value. Looks at the first 64 KiB first, then the whole input.
 pub fn detect(bytes: &[u8]) -> Option<SbomFormat> {
     let bytes = mdsec_format_core::strip_bom(bytes);
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
@@ -218,13 +222,22 @@ pub fn detect(bytes: &[u8]) -> Option<SbomFormat> {
     let head = body.get(..body.len().min(64 * 1024)).unwrap_or(body);
     match body.first()? {
         b'{' => {
-            if contains(head, b"\"spdxVersion\"") {
+            // CycloneDX JSON must carry `bomFormat`; SPDX 2 carries `spdxVersion`; SPDX 3 is
+            // JSON-LD with an `@context` (it also has a `specVersion`, so look for it first).
+            let spdx2 = |b: &[u8]| contains(b, b"\"spdxVersion\"");
+            let spdx3 = |b: &[u8]| contains(b, b"\"@context\"") && contains(b, b"spdx.org/rdf/3");
+            let cdx = |b: &[u8]| contains(b, b"\"bomFormat\"");
+            if spdx2(head) {
                 Some(SbomFormat::SpdxJson)
-            } else if contains(head, b"\"bomFormat\"") || contains(head, b"\"specVersion\"") {
+            } else if spdx3(head) {
+                Some(SbomFormat::Spdx3JsonLd)
+            } else if cdx(head) {
                 Some(SbomFormat::CycloneDxJson)
-            } else if contains(body, b"\"spdxVersion\"") {
+            } else if spdx2(body) {
                 Some(SbomFormat::SpdxJson)
-            } else if contains(body, b"\"bomFormat\"") {
+            } else if spdx3(body) {
+                Some(SbomFormat::Spdx3JsonLd)
+            } else if cdx(body) || contains(head, b"\"specVersion\"") {
                 Some(SbomFormat::CycloneDxJson)
             } else {
                 None
@@ -256,7 +269,7 @@ fn parse_inner(bytes: &[u8], strict: bool) -> Result<Sbom, FormatError> {
     let bytes = mdsec_format_core::strip_bom(bytes);
     let format = detect(bytes).ok_or_else(|| {
         FormatError::new(
-            "not a recognised SBOM (expected CycloneDX JSON/XML or SPDX JSON/tag-value)",
+            "not a recognised SBOM (expected CycloneDX JSON/XML, SPDX 2 JSON/tag-value or SPDX 3 JSON-LD)",
             Position::default(),
         )
     })?;
@@ -265,6 +278,7 @@ fn parse_inner(bytes: &[u8], strict: bool) -> Result<Sbom, FormatError> {
         SbomFormat::CycloneDxXml => cyclonedx::parse_xml(bytes)?,
         SbomFormat::SpdxJson => spdx_json::parse(bytes)?,
         SbomFormat::SpdxTagValue => spdx_tv::parse(bytes)?,
+        SbomFormat::Spdx3JsonLd => spdx3::parse(bytes)?,
     };
     finish(sbom, strict)
 }
@@ -294,6 +308,12 @@ pub fn parse_spdx_json(bytes: &[u8], strict: bool) -> Result<Sbom, FormatError> 
         spdx_json::parse(mdsec_format_core::strip_bom(bytes))?,
         strict,
     )
+}
+
+/// Parse SPDX 3.0 JSON-LD only.
+pub fn parse_spdx3_json(bytes: &[u8], strict: bool) -> Result<Sbom, FormatError> {
+    mdsec_format_core::check_size(bytes.len(), MAX_DOCUMENT_BYTES, "SBOM")?;
+    finish(spdx3::parse(mdsec_format_core::strip_bom(bytes))?, strict)
 }
 
 /// Parse SPDX 2.x tag-value only.

@@ -239,3 +239,46 @@ fn spdx_json_purl_and_cpe() {
     }
     assert!(checked_purls > 10, "only {checked_purls} purls seen");
 }
+
+#[test]
+fn spdx3_purls_and_licenses_resolve_through_the_graph() {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/spdx-examples/software/example11/spdx3.0/sbom.spdx3.json"
+    );
+    let bytes = std::fs::read(p).unwrap();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let s = parse_sbom("sbom.spdx3.json", &bytes, true).unwrap();
+    assert_eq!(s.format, SbomFormat::Spdx3JsonLd);
+    let graph = doc["@graph"].as_array().unwrap();
+    let by_id = |id: &str| graph.iter().find(|e| e["spdxId"] == id);
+    let mut purls = 0;
+    for c in &s.components {
+        let e = by_id(c.bom_ref.as_deref().unwrap()).unwrap();
+        assert_eq!(Some(c.name.as_str()), e["name"].as_str());
+        assert_eq!(c.purl.as_deref(), e["software_packageUrl"].as_str());
+        purls += usize::from(c.purl.is_some());
+        // Concluded/declared licenses: expressions reached via relationships from this element.
+        let mut want: Vec<&str> = graph
+            .iter()
+            .filter(|r| {
+                r["from"] == e["spdxId"]
+                    && matches!(
+                        r["relationshipType"].as_str(),
+                        Some("hasConcludedLicense" | "hasDeclaredLicense")
+                    )
+            })
+            .flat_map(|r| r["to"].as_array().unwrap().iter())
+            .filter_map(|to| by_id(to.as_str().unwrap()))
+            .filter_map(|l| l["simplelicensing_licenseExpression"].as_str())
+            .collect();
+        want.dedup();
+        let got: Vec<&str> = c
+            .licenses
+            .iter()
+            .filter_map(|l| l.expression.as_deref())
+            .collect();
+        assert_eq!(got, want, "{}", c.name);
+    }
+    assert!(purls > 0);
+}

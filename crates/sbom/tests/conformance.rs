@@ -140,3 +140,64 @@ fn conformance_spdx() {
     );
     assert_eq!(passed, total);
 }
+
+fn spdx3_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for path in files(dir) {
+        if path.is_dir() {
+            spdx3_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            let v: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap_or_default();
+            if v["@context"]
+                .as_str()
+                .is_some_and(|c| c.contains("spdx.org/rdf/3"))
+            {
+                out.push(path);
+            }
+        }
+    }
+}
+
+/// SPDX 3.0 JSON-LD examples: each must parse without diagnostics, and every package and file in
+/// the graph must come out as a component with its name.
+#[test]
+fn conformance_spdx3() {
+    let mut paths = Vec::new();
+    spdx3_files(&data().join("spdx-examples"), &mut paths);
+    let total = paths.len();
+    let mut passed = 0;
+    for path in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let want: Vec<&str> = doc["@graph"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                let t = e["type"].as_str().unwrap_or_default();
+                t == "software_Package" || t == "software_File" || t.ends_with("Package")
+            })
+            .filter_map(|e| e["name"].as_str())
+            .collect();
+        match parse_sbom(&path.to_string_lossy(), &bytes, true) {
+            Ok(sbom) => {
+                let got: Vec<&str> = sbom.components.iter().map(|c| c.name.as_str()).collect();
+                if sbom.format == SbomFormat::Spdx3JsonLd
+                    && got == want
+                    && sbom.spec_version.starts_with("SPDX-3")
+                {
+                    passed += 1;
+                } else {
+                    eprintln!("{}: components {got:?}, expected {want:?}", path.display());
+                }
+            }
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+    println!("spdx3: {passed}/{total}");
+    assert!(
+        total >= 20,
+        "expected about 26 SPDX 3 examples, found {total}"
+    );
+    assert_eq!(passed, total);
+}

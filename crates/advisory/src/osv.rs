@@ -7,9 +7,7 @@ use crate::{
     line_col, push_diag, AdvisorySummary, AffectedSummary, MAX_DOCUMENT_BYTES, MAX_JSON_DEPTH,
     MAX_NESTING_DEPTH, MAX_YAML_ALIASES, MAX_YAML_BYTES,
 };
-use mdsec_format_core::{
-    check_json_depth, check_size, strip_bom, Diagnostic, FormatError, Position,
-};
+use mdsec_format_core::{check_size, strip_bom, Diagnostic, FormatError, Position};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -192,7 +190,7 @@ where
 pub fn parse_osv_json(bytes: &[u8]) -> Result<OsvAdvisory, FormatError> {
     check_size(bytes.len(), MAX_DOCUMENT_BYTES, "OSV document")?;
     let bytes = strip_bom(bytes);
-    check_json_depth(bytes, MAX_JSON_DEPTH)?;
+    crate::check_json_depth_fast(bytes, MAX_JSON_DEPTH)?;
     let mut adv: OsvAdvisory =
         serde_json::from_slice(bytes).map_err(|e| FormatError::from_json(&e))?;
     validate(&mut adv);

@@ -10,9 +10,7 @@ pub mod model;
 pub use model::*;
 
 use crate::{push_diag, MAX_BRANCH_DEPTH, MAX_DOCUMENT_BYTES, MAX_JSON_DEPTH, MAX_PRODUCTS};
-use mdsec_format_core::{
-    check_json_depth, check_size, strip_bom, Diagnostic, FormatError, Position,
-};
+use mdsec_format_core::{check_size, strip_bom, Diagnostic, FormatError, Position};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -81,7 +79,7 @@ pub fn parse_csaf(name: &str, bytes: &[u8]) -> Result<CsafDocument, FormatError>
     let inner = || -> Result<CsafDocument, FormatError> {
         check_size(bytes.len(), MAX_DOCUMENT_BYTES, "CSAF document")?;
         let bytes = strip_bom(bytes);
-        check_json_depth(bytes, MAX_JSON_DEPTH)?;
+        crate::check_json_depth_fast(bytes, MAX_JSON_DEPTH)?;
         let mut doc: CsafDocument =
             serde_json::from_slice(bytes).map_err(|e| FormatError::from_json(&e))?;
         if doc.document.csaf_version.is_empty() && doc.document.category.is_empty() {

@@ -1,0 +1,8 @@
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(adv) = mdsec_advisory::parse_osv_json(data) {
+        let _ = adv.summary();
+    }
+});

@@ -65,7 +65,7 @@ struct KevJson {
     catalog_version: String,
     date_released: String,
     count: u64,
-    vulnerabilities: Vec<serde_json::Value>,
+    vulnerabilities: Vec<KevEntry>,
 }
 
 fn check_entry(e: &KevEntry, at: Position, diags: &mut Vec<Diagnostic>) {
@@ -114,13 +114,13 @@ pub fn parse_kev_json(file_name: &str, bytes: &[u8]) -> Result<KevCatalog, Forma
             ));
         }
         let mut diagnostics = Vec::new();
-        let mut vulnerabilities = Vec::with_capacity(doc.vulnerabilities.len());
-        for (i, v) in doc.vulnerabilities.into_iter().enumerate() {
-            let at = Position::path(format!("/vulnerabilities/{i}"));
-            let e: KevEntry = serde_json::from_value(v)
-                .map_err(|e| FormatError::new(format!("invalid KEV entry: {e}"), at.clone()))?;
-            check_entry(&e, at, &mut diagnostics);
-            vulnerabilities.push(e);
+        let vulnerabilities = doc.vulnerabilities;
+        for (i, e) in vulnerabilities.iter().enumerate() {
+            check_entry(
+                e,
+                Position::path(format!("/vulnerabilities/{i}")),
+                &mut diagnostics,
+            );
         }
         if doc.count != vulnerabilities.len() as u64 {
             diagnostics.push(Diagnostic::warning(

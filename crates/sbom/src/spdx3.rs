@@ -151,19 +151,15 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Sbom, FormatError> {
     for (i, e) in doc.graph.iter().enumerate() {
         let t = e.element_type.as_deref().unwrap_or_default();
         match t {
-            "CreationInfo" => {
-                if sbom.spec_version.is_empty() {
-                    if let Some(v) = &e.spec_version {
-                        sbom.spec_version = format!("SPDX-{v}");
-                    }
-                    sbom.metadata.timestamp.clone_from(&e.created);
+            "CreationInfo" if sbom.spec_version.is_empty() => {
+                if let Some(v) = &e.spec_version {
+                    sbom.spec_version = format!("SPDX-{v}");
                 }
+                sbom.metadata.timestamp.clone_from(&e.created);
             }
-            "SpdxDocument" => {
-                if sbom.name.is_none() {
-                    sbom.name.clone_from(&e.name);
-                    sbom.serial_number.clone_from(&e.spdx_id);
-                }
+            "SpdxDocument" if sbom.name.is_none() => {
+                sbom.name.clone_from(&e.name);
+                sbom.serial_number.clone_from(&e.spdx_id);
             }
             "Relationship" | "LifecycleScopedRelationship" => {
                 let (Some(from), Some(kind)) = (e.from.as_deref(), e.relationship_type.as_deref())

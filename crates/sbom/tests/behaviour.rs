@@ -132,11 +132,22 @@ fn errors_name_the_place() {
 
 #[test]
 fn xml_diagnostics_carry_lines() {
-    let xml = b"<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\">\n<components>\n<component type=\"library\">\n<name>a</name>\n<colour>red</colour>\n</component>\n</components>\n</bom>";
+    let xml = b"<bom xmlns=\"http://cyclonedx.org/schema/bom/1.4\">\n<components>\n<component type=\"library\">\n<name>a</name>\n<colour>red</colour>\n<hashes>\n<hash alg=\"MD5\">abc</hash>\n</hashes>\n</component>\n<component type=\"gadget\">\n<name>b</name>\n</component>\n</components>\n</bom>";
     let s = parse_sbom("l.xml", xml, false).unwrap();
-    assert_eq!(s.diagnostics.len(), 1);
-    assert_eq!(s.diagnostics[0].position.line, Some(5));
     assert_eq!(s.spec_version, "1.4");
+    let found: Vec<(Option<u64>, Option<&str>)> = s
+        .diagnostics
+        .iter()
+        .map(|d| (d.position.line, d.position.path.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some(5), None),
+            (Some(7), Some("/components/0/hashes/0/content")),
+            (Some(10), Some("/components/1/type")),
+        ]
+    );
 }
 
 #[test]

@@ -178,6 +178,8 @@ struct Checker {
     too_many: bool,
     /// Component types of this version.
     component_types: Vec<&'static str>,
+    /// Line of the XML element being checked; diagnostics carry it next to the path.
+    line: Option<u64>,
 }
 
 pub(super) fn build(
@@ -211,6 +213,7 @@ pub(super) fn build(
             .chain(if v >= 6 { COMPONENT_TYPES_16 } else { &[] })
             .copied()
             .collect(),
+        line: None,
     };
     let mut sbom = Sbom::empty(format);
     sbom.spec_version = spec;
@@ -269,11 +272,25 @@ pub(super) fn build(
 
 impl Checker {
     fn at(&mut self, msg: String, path: P<'_>) {
-        self.diags.at(CODE, msg, &path.to_string());
+        let pos = Position {
+            line: self.line,
+            path: Some(path.to_string()),
+            ..Default::default()
+        };
+        self.diags.push(CODE, msg, pos);
     }
 
     fn bad(&mut self, msg: &str, path: P<'_>) {
-        self.diags.at(CODE, msg.to_string(), &path.to_string());
+        self.at(msg.to_string(), path);
+    }
+
+    /// Run `f` with diagnostics placed at `line` (when known), then restore the outer line.
+    fn with_line<R>(&mut self, line: Option<u64>, f: impl FnOnce(&mut Self) -> R) -> R {
+        let saved = self.line;
+        self.line = line.or(saved);
+        let r = f(self);
+        self.line = saved;
+        r
     }
 
     fn enumerated(&mut self, value: Option<&str>, allowed: &[&str], what: &str, path: P<'_>) {
@@ -315,6 +332,10 @@ impl Checker {
     }
 
     fn metadata(&mut self, m: raw::Metadata) -> Metadata {
+        self.with_line(m.line, |me| me.metadata_at(m))
+    }
+
+    fn metadata_at(&mut self, m: raw::Metadata) -> Metadata {
         let mut out = Metadata::default();
         self.timestamp(m.timestamp.as_deref(), ROOT.k("metadata").k("timestamp"));
         out.timestamp = m.timestamp;
@@ -395,6 +416,16 @@ impl Checker {
     /// Check one component and, when `collect`, append it (and its children) to the flat list.
     /// Returns the converted component. Recursion depth is bounded by the document depth limit.
     fn component(
+        &mut self,
+        c: raw::Component,
+        path: P<'_>,
+        parent: Option<usize>,
+        collect: bool,
+    ) -> Option<Component> {
+        self.with_line(c.line, |me| me.component_at(c, path, parent, collect))
+    }
+
+    fn component_at(
         &mut self,
         c: raw::Component,
         path: P<'_>,
@@ -570,7 +601,9 @@ impl Checker {
     }
 
     fn hashes(&mut self, hashes: Option<&[raw::Hash]>, path: P<'_>) {
+        let outer = self.line;
         for (i, h) in hashes.unwrap_or_default().iter().enumerate() {
+            self.line = h.line.or(outer);
             let list = path.k("hashes");
             let p = list.i(i);
             self.required(&h.alg, "alg", p);
@@ -588,6 +621,7 @@ impl Checker {
                 }
             }
         }
+        self.line = outer;
     }
 
     fn licenses(&mut self, list: Option<&[raw::LicenseChoice]>, path: P<'_>) {
@@ -600,7 +634,9 @@ impl Checker {
                 path,
             );
         }
+        let outer = self.line;
         for (i, item) in list.iter().enumerate() {
+            self.line = item.line.or(outer);
             let p = path.i(i);
             self.bom_ref(item.bom_ref.as_deref(), p);
             self.enumerated(
@@ -647,6 +683,7 @@ impl Checker {
                 }
             }
         }
+        self.line = outer;
     }
 
     fn attachment(&mut self, a: &raw::Attachment, path: P<'_>) {
@@ -660,7 +697,9 @@ impl Checker {
     }
 
     fn external_refs(&mut self, refs: Option<&[raw::ExternalReference]>, path: P<'_>) {
+        let outer = self.line;
         for (i, r) in refs.unwrap_or_default().iter().enumerate() {
+            self.line = r.line.or(outer);
             let p = path.i(i);
             self.required(&r.url, "url", p);
             self.required(&r.ref_type, "type", p);
@@ -673,15 +712,23 @@ impl Checker {
             self.hashes(r.hashes.as_deref(), p);
             self.properties(r.properties.as_deref(), p.k("properties"));
         }
+        self.line = outer;
     }
 
     fn properties(&mut self, props: Option<&[raw::Property]>, path: P<'_>) {
+        let outer = self.line;
         for (i, prop) in props.unwrap_or_default().iter().enumerate() {
+            self.line = prop.line.or(outer);
             self.required(&prop.name, "name", path.i(i));
         }
+        self.line = outer;
     }
 
     fn service(&mut self, s: &raw::Service, path: P<'_>) {
+        self.with_line(s.line, |me| me.service_at(s, path))
+    }
+
+    fn service_at(&mut self, s: &raw::Service, path: P<'_>) {
         self.bom_ref(s.bom_ref.as_deref(), path);
         self.required(&s.name, "name", path);
         if let Some(e) = &s.provider {
@@ -707,7 +754,9 @@ impl Checker {
     fn dependencies(&mut self, deps: Vec<raw::Dependency>) -> Vec<Dependency> {
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(deps.len());
+        let outer = self.line;
         for (i, d) in deps.into_iter().enumerate() {
+            self.line = d.line.or(outer);
             let p = DEPS.i(i);
             let Some(r) = d.reference else {
                 self.bad("required property `ref` is missing", p);
@@ -732,10 +781,15 @@ impl Checker {
                 depends_on,
             });
         }
+        self.line = outer;
         out
     }
 
     fn vulnerability(&mut self, v: raw::Vulnerability, path: P<'_>) -> Vulnerability {
+        self.with_line(v.line, |me| me.vulnerability_at(v, path))
+    }
+
+    fn vulnerability_at(&mut self, v: raw::Vulnerability, path: P<'_>) -> Vulnerability {
         self.bom_ref(v.bom_ref.as_deref(), path);
         for t in [
             ("created", &v.created),
@@ -856,6 +910,10 @@ impl Checker {
     }
 
     fn citation(&mut self, c: &raw::Citation, path: P<'_>) {
+        self.with_line(c.line, |me| me.citation_at(c, path))
+    }
+
+    fn citation_at(&mut self, c: &raw::Citation, path: P<'_>) {
         self.bom_ref(c.bom_ref.as_deref(), path);
         self.required(&c.timestamp, "timestamp", path);
         self.timestamp(c.timestamp.as_deref(), path.k("timestamp"));

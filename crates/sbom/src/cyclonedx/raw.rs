@@ -106,6 +106,9 @@ pub struct Bom {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metadata {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     pub timestamp: Option<String>,
     pub lifecycles: Option<Opaque>,
     pub tools: Option<Tools>,
@@ -165,6 +168,9 @@ pub struct Contact {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Component {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     #[serde(rename = "type")]
     pub component_type: Option<String>,
     #[serde(rename = "mime-type")]
@@ -208,6 +214,9 @@ pub struct Component {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Hash {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     pub alg: Option<String>,
     pub content: Option<String>,
 }
@@ -216,6 +225,9 @@ pub struct Hash {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenseChoice {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     pub license: Option<License>,
     pub expression: Option<String>,
     pub expression_details: Option<Opaque>,
@@ -249,12 +261,18 @@ pub struct Attachment {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Property {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     pub name: Option<String>,
     pub value: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ExternalReference {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     pub url: Option<String>,
     pub comment: Option<String>,
     #[serde(rename = "type")]
@@ -266,6 +284,9 @@ pub struct ExternalReference {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dependency {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     #[serde(rename = "ref")]
     pub reference: Option<String>,
     pub depends_on: Option<Vec<String>>,
@@ -316,6 +337,9 @@ pub struct Issue {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     #[serde(rename = "bom-ref")]
     pub bom_ref: Option<String>,
     pub provider: Option<Entity>,
@@ -354,6 +378,9 @@ pub struct ServiceData {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vulnerability {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     #[serde(rename = "bom-ref")]
     pub bom_ref: Option<String>,
     pub id: Option<String>,
@@ -422,6 +449,9 @@ pub struct AffectedVersion {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Citation {
+    /// Line of the XML element (JSON positions are paths only).
+    #[serde(skip)]
+    pub line: Option<u64>,
     #[serde(rename = "bom-ref")]
     pub bom_ref: Option<String>,
     pub pointers: Option<Vec<String>>,

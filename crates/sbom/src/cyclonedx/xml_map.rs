@@ -211,6 +211,7 @@ impl Mapper<'_> {
         ];
         self.check(el, &known, &known);
         raw::Metadata {
+            line: Some(el.line),
             timestamp: self.s(el, "timestamp"),
             lifecycles: self.opaque(el, "lifecycles"),
             tools: self.child(el, "tools").map(|t| self.tools(t)),
@@ -330,6 +331,7 @@ impl Mapper<'_> {
             b
         });
         raw::Component {
+            line: Some(el.line),
             component_type: el.attr("type").map(str::to_string),
             mime_type: el.attr("mime-type").map(str::to_string),
             bom_ref: el.attr("bom-ref").map(str::to_string),
@@ -377,6 +379,7 @@ impl Mapper<'_> {
     fn hash(&mut self, el: &Element) -> raw::Hash {
         self.check(el, &[], &[]);
         raw::Hash {
+            line: Some(el.line),
             alg: el.attr("alg").map(str::to_string),
             content: Some(text(el)),
         }
@@ -390,6 +393,7 @@ impl Mapper<'_> {
                 continue;
             }
             let common = |c: &Element| raw::LicenseChoice {
+                line: Some(c.line),
                 acknowledgement: c.attr("acknowledgement").map(str::to_string),
                 bom_ref: c.attr("bom-ref").map(str::to_string),
                 ..Default::default()
@@ -497,6 +501,7 @@ impl Mapper<'_> {
         let known = ["url", "comment", "hashes", "properties"];
         self.check(el, &known, &known);
         raw::ExternalReference {
+            line: Some(el.line),
             properties: self.list(el, "properties", "property", Self::property),
             url: self.s(el, "url"),
             comment: self.s(el, "comment"),
@@ -508,6 +513,7 @@ impl Mapper<'_> {
     fn property(&mut self, el: &Element) -> raw::Property {
         self.check(el, &[], &[]);
         raw::Property {
+            line: Some(el.line),
             name: el.attr("name").map(str::to_string),
             value: Some(text(el)),
         }
@@ -536,6 +542,7 @@ impl Mapper<'_> {
                 .map(str::to_string)
                 .collect();
             out.push(raw::Dependency {
+                line: Some(d.line),
                 reference: d.attr("ref").map(str::to_string),
                 depends_on: (!depends_on.is_empty()).then_some(depends_on),
                 provides: (!provides.is_empty()).then_some(provides),
@@ -587,6 +594,7 @@ impl Mapper<'_> {
                 .collect()
         });
         raw::Service {
+            line: Some(el.line),
             bom_ref: el.attr("bom-ref").map(str::to_string),
             provider: self.child(el, "provider").map(|e| self.entity(e)),
             group: self.s(el, "group"),
@@ -654,6 +662,7 @@ impl Mapper<'_> {
             v
         });
         raw::Vulnerability {
+            line: Some(el.line),
             bom_ref: el.attr("bom-ref").map(str::to_string),
             id: self.s(el, "id"),
             source: self.child(el, "source").map(|s| self.source(s)),
@@ -750,6 +759,7 @@ impl Mapper<'_> {
         ];
         self.check(el, &known, &known);
         raw::Citation {
+            line: Some(el.line),
             bom_ref: el.attr("bom-ref").map(str::to_string),
             pointers: self.list(el, "pointers", "pointer", |_, p| text(p)),
             expressions: self.list(el, "expressions", "expression", |_, p| text(p)),

@@ -529,3 +529,15 @@ fn hostile_containers_are_rejected() {
         .message
         .contains("question ids"));
 }
+
+#[test]
+fn corrupted_workbooks_never_panic() {
+    let bytes = write_form(0);
+    for (i, cut) in (0..bytes.len()).step_by(bytes.len() / 97 + 1).enumerate() {
+        let _ = parse_mds2("cut.xlsx", &bytes[..cut]);
+        let _ = detect(&bytes[..cut]);
+        let mut flipped = bytes.clone();
+        flipped[cut] ^= 1 << (i % 8);
+        let _ = parse_mds2("flip.xlsx", &flipped);
+    }
+}

@@ -12,11 +12,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Largest JVN document accepted (a 50-item detail feed is well under 1 MB).
-pub const MAX_JVN_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_JVN_BYTES: usize = 32 * 1024 * 1024;
 /// Deepest XML element nesting accepted.
 pub const MAX_XML_DEPTH: usize = 64;
 /// Most XML elements accepted in one document.
-pub const MAX_XML_ELEMENTS: usize = 2_000_000;
+pub const MAX_XML_ELEMENTS: usize = 500_000;
 /// Deepest CSAF `product_tree` branch nesting followed.
 pub const MAX_BRANCH_DEPTH: usize = 16;
 

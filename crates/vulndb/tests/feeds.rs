@@ -357,3 +357,44 @@ fn epss_errors_name_the_line() {
         .message
         .contains("longer than"));
 }
+
+// ------------------------------------------------------------------------------------- robustness
+
+#[test]
+fn truncated_and_corrupted_inputs_never_panic() {
+    let page = read(&format!("{FIXTURES}/nvd_page.json"));
+    let jvn_xml = read(&format!(
+        "{DATA}/jvn/examples/hnd/getVulnDetailInfo_hnd_JVNDB-2018-009328.xml"
+    ));
+    let jvn_json = read(&format!(
+        "{DATA}/jvn/examples/oka/getVulnDetailInfo_oka_JVNDB-2018-009328.json"
+    ));
+    let epss = read(&format!("{FIXTURES}/epss_sample.csv"));
+    let kev: Vec<u8> = read(&format!("{DATA}/kev/known_exploited_vulnerabilities.csv"))
+        .into_iter()
+        .take(4000)
+        .collect();
+    for (i, cut) in (0..page.len()).step_by(13).enumerate() {
+        let mut bytes = page[..cut].to_vec();
+        let _ = parse_nvd("t.json", &bytes);
+        let _ = NvdStream::new(&bytes[..]).take_while(|r| r.is_ok()).count();
+        // Flip one byte further in as well.
+        if let Some(b) = bytes.get_mut(cut / 2) {
+            *b = [b'{', b'"', b']', b'\\', 0xFF][i % 5];
+        }
+        let _ = NvdStream::new(&bytes[..]).take_while(|r| r.is_ok()).count();
+        assert!(parse_nvd("t.json", &bytes).is_err() || cut == page.len() || i % 5 == 4);
+    }
+    for doc in [&jvn_xml, &jvn_json] {
+        for cut in (0..doc.len()).step_by(11) {
+            let _ = parse_jvn("t", &doc[..cut]);
+        }
+    }
+    for cut in 0..epss.len() {
+        let _ = parse_epss("t.csv", &epss[..cut]);
+    }
+    for cut in (0..kev.len()).step_by(7) {
+        let _ = parse_kev_csv("t.csv", &kev[..cut]);
+        let _ = detect(&kev[..cut]);
+    }
+}

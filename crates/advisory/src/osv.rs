@@ -208,8 +208,7 @@ pub fn parse_osv_yaml(bytes: &[u8]) -> Result<OsvAdvisory, FormatError> {
         let (line, col) = line_col(&String::from_utf8_lossy(bytes), e.valid_up_to());
         FormatError::at_line("YAML is not valid UTF-8", line, col)
     })?;
-    check_yaml_aliases(text)?;
-    check_yaml_depth(text)?;
+    check_yaml_bounds(text)?;
     let mut adv: OsvAdvisory = serde_norway::from_str(text).map_err(|e| yaml_error(&e))?;
     validate(&mut adv);
     Ok(adv)
@@ -228,11 +227,16 @@ fn yaml_error(e: &serde_norway::Error) -> FormatError {
     }
 }
 
-/// Count alias uses (`*name` where a YAML token may start) outside quoted scalars and comments.
-/// Block scalars (`|`, `>`) may contain `*` freely; their lines are indented deeper than the key, so
-/// we skip the body of any block scalar. Errs on the safe side: a false alias only matters past the cap.
-fn check_yaml_aliases(text: &str) -> Result<(), FormatError> {
+/// One pass over the YAML text, outside quoted scalars, comments and block-scalar bodies:
+/// - counts alias uses (`*name` where a token may start) and rejects more than [`MAX_YAML_ALIASES`],
+///   so an alias-expansion bomb is refused before any expansion happens;
+/// - rejects flow collections (`[`, `{`) nested deeper than [`MAX_NESTING_DEPTH`].
+///
+/// Block nesting is bounded by the deserializer's own recursion limit. The scan errs on the safe side:
+/// a mistaken count only matters past the caps, which real OSV files are far below.
+fn check_yaml_bounds(text: &str) -> Result<(), FormatError> {
     let mut aliases = 0usize;
+    let mut flow_depth = 0usize;
     let mut block_indent: Option<usize> = None;
     for (i, line) in text.lines().enumerate() {
         let indent = line.len() - line.trim_start_matches(' ').len();
@@ -246,23 +250,37 @@ fn check_yaml_aliases(text: &str) -> Result<(), FormatError> {
         let mut in_double = false;
         let mut prev = b' ';
         let bytes = line.as_bytes();
+        let at = |j: usize| (i as u64 + 1, j as u64 + 1);
         let mut j = 0;
         while let Some(&b) = bytes.get(j) {
+            let quoted = in_single || in_double;
             match b {
                 b'\'' if !in_double => in_single = !in_single,
                 b'"' if !in_single && prev != b'\\' => in_double = !in_double,
-                b'#' if !in_single && !in_double && (prev == b' ' || j == 0) => break,
-                b'*' if !in_single
-                    && !in_double
+                b'#' if !quoted && prev == b' ' => break,
+                b'[' | b'{' if !quoted => {
+                    flow_depth += 1;
+                    if flow_depth > MAX_NESTING_DEPTH {
+                        let (l, c) = at(j);
+                        return Err(FormatError::at_line(
+                            format!("YAML nested deeper than {MAX_NESTING_DEPTH} levels"),
+                            l,
+                            c,
+                        ));
+                    }
+                }
+                b']' | b'}' if !quoted => flow_depth = flow_depth.saturating_sub(1),
+                b'*' if !quoted
                     && matches!(prev, b' ' | b'[' | b'{' | b',' | b'-' | b':')
                     && bytes.get(j + 1).is_some_and(|n| !n.is_ascii_whitespace()) =>
                 {
                     aliases += 1;
                     if aliases > MAX_YAML_ALIASES {
+                        let (l, c) = at(j);
                         return Err(FormatError::at_line(
                             format!("YAML uses more than {MAX_YAML_ALIASES} aliases; refusing to expand them"),
-                            i as u64 + 1,
-                            j as u64 + 1,
+                            l,
+                            c,
                         ));
                     }
                 }
@@ -271,52 +289,14 @@ fn check_yaml_aliases(text: &str) -> Result<(), FormatError> {
             prev = b;
             j += 1;
         }
+        // A plain multi-line flow collection keeps its depth across lines; a block scalar header
+        // (`|`, `>`, with chomping indicator) starts a body we skip.
         let t = line.trim_end();
-        if !in_single
-            && !in_double
-            && (t.ends_with('|')
-                || t.ends_with('>')
-                || t.ends_with("|-")
-                || t.ends_with(">-")
-                || t.ends_with("|+")
-                || t.ends_with(">+"))
-        {
+        let header = ["|", ">", "|-", ">-", "|+", ">+"]
+            .iter()
+            .any(|h| t.ends_with(&format!(" {h}")) || t.ends_with(&format!(":{h}")));
+        if !in_single && !in_double && flow_depth == 0 && header {
             block_indent = Some(indent);
-        }
-    }
-    Ok(())
-}
-
-/// Reject flow-style nesting deeper than [`MAX_NESTING_DEPTH`] (block nesting is bounded by the
-/// indentation, which the parser's own recursion limit covers).
-fn check_yaml_depth(text: &str) -> Result<(), FormatError> {
-    let mut depth = 0usize;
-    let mut indent_depth = 0usize;
-    for (i, line) in text.lines().enumerate() {
-        let indent = line.len() - line.trim_start_matches([' ', '-']).len();
-        indent_depth = indent_depth.max(indent / 2);
-        if indent / 2 > MAX_NESTING_DEPTH {
-            return Err(FormatError::at_line(
-                format!("YAML nested deeper than {MAX_NESTING_DEPTH} levels"),
-                i as u64 + 1,
-                1,
-            ));
-        }
-        for (j, b) in line.bytes().enumerate() {
-            match b {
-                b'[' | b'{' => {
-                    depth += 1;
-                    if depth > MAX_NESTING_DEPTH {
-                        return Err(FormatError::at_line(
-                            format!("YAML nested deeper than {MAX_NESTING_DEPTH} levels"),
-                            i as u64 + 1,
-                            j as u64 + 1,
-                        ));
-                    }
-                }
-                b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
         }
     }
     Ok(())
@@ -483,6 +463,20 @@ mod tests {
         let e = parse_osv_yaml(b"id: X\naffected: [\n").unwrap_err();
         assert!(e.position.line.is_some(), "{e}");
         let deep = format!("id: X\na: {}", "[".repeat(200));
+        // Brackets inside quotes and block scalars are text, not nesting.
+        let text = format!(
+            "id: X\nmodified: '{}'\ndetails: |\n  {}\n",
+            "[".repeat(200),
+            "{".repeat(200)
+        );
+        assert_eq!(
+            parse_osv_yaml(text.as_bytes())
+                .unwrap()
+                .details
+                .unwrap()
+                .len(),
+            201
+        );
         assert!(parse_osv_yaml(deep.as_bytes())
             .unwrap_err()
             .message

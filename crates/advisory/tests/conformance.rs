@@ -261,6 +261,12 @@ fn osv_conformance(suite: &str, dir: &str, ext: &str, yaml: bool, min: usize) {
     let mut ok = 0;
     for f in &all {
         let bytes = std::fs::read(f).unwrap();
+        let expected = if yaml {
+            AdvisoryFormat::OsvYaml
+        } else {
+            AdvisoryFormat::OsvJson
+        };
+        assert_eq!(detect(&bytes), Some(expected), "{}", f.display());
         let r = if yaml {
             parse_osv_yaml(&bytes)
         } else {
@@ -321,6 +327,12 @@ fn conformance_rustsec_native() {
     let mut ok = 0;
     for f in &all {
         let text = std::fs::read_to_string(f).unwrap();
+        assert_eq!(
+            detect(text.as_bytes()),
+            Some(AdvisoryFormat::Rustsec),
+            "{}",
+            f.display()
+        );
         match parse_rustsec(&name(f), &text) {
             Ok(a) => {
                 // The file name is the advisory id; the folder is the crate.
@@ -360,4 +372,83 @@ fn rustsec_native_matches_its_osv_export() {
     let s = serde_json::to_value(native.summary()).unwrap();
     assert_eq!(s["id"], "RUSTSEC-2022-0057");
     assert!(s["affected"].is_array() && s["aliases"].is_array());
+}
+
+/// Independent walk of a raw CSAF product tree: product_id → (vendor, product_name, version, range).
+fn raw_products(
+    branches: &Value,
+    ctx: (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    out: &mut BTreeMap<
+        String,
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+    >,
+) {
+    for b in branches.as_array().into_iter().flatten() {
+        let mut c = ctx.clone();
+        let name = b["name"].as_str().map(str::to_string);
+        match b["category"].as_str() {
+            Some("vendor") => c.0 = name,
+            Some("product_name") => c.1 = name,
+            Some("product_version") => c.2 = name,
+            Some("product_version_range") => c.3 = name,
+            _ => {}
+        }
+        if let Some(id) = b["product"]["product_id"].as_str() {
+            out.insert(id.to_string(), c.clone());
+        }
+        raw_products(&b["branches"], c, out);
+    }
+}
+
+#[test]
+fn cisa_product_view_matches_raw_branches() {
+    let mut ranges = 0;
+    let mut versions = 0;
+    for f in files(&data("csaf/cisa-icsma"), ".json") {
+        let bytes = std::fs::read(&f).unwrap();
+        let raw: Value = serde_json::from_slice(&bytes).unwrap();
+        let mut expected = BTreeMap::new();
+        raw_products(
+            &raw["product_tree"]["branches"],
+            (None, None, None, None),
+            &mut expected,
+        );
+        let doc = parse_csaf(&name(&f), &bytes).unwrap();
+        for p in doc.products() {
+            let Some((vendor, product, version, range)) = expected.get(&p.product_id) else {
+                continue;
+            };
+            assert_eq!(p.vendor, *vendor, "{}", f.display());
+            if let Some(product) = product {
+                assert_eq!(&p.product, product, "{}", f.display());
+            }
+            match (version, range) {
+                (_, Some(r)) => assert_eq!(p.version_range.as_ref(), Some(r)),
+                (Some(v), None) if v.starts_with("vers:") => {
+                    assert_eq!(p.version_range.as_ref(), Some(v))
+                }
+                (Some(v), None) => {
+                    // A product_version is a version unless it is worded as a range (6.1.31).
+                    assert!(p.version.as_ref() == Some(v) || p.version_range.as_ref() == Some(v));
+                }
+                (None, None) => assert!(p.version.is_none() && p.version_range.is_none()),
+            }
+            ranges += usize::from(p.version_range.is_some());
+            versions += usize::from(p.version.is_some());
+        }
+    }
+    // Both shapes occur in the CISA set (counted independently with a script while writing the test:
+    // 370 product_version and 226 product_version_range branches, 209 of the former `vers:all/*`).
+    assert!(ranges >= 226 + 209, "ranges {ranges}");
+    assert!(versions >= 100, "versions {versions}");
 }

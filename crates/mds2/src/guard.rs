@@ -62,6 +62,18 @@ pub fn check_xlsx_container(bytes: &[u8]) -> Result<(), FormatError> {
             sheets.push(i);
         }
     }
+    // calamine indexes shared strings without a bounds check: count them so bad indices are caught here.
+    let shared_strings = match zip.by_name("xl/sharedStrings.xml") {
+        Ok(f) => {
+            let declared = f.size();
+            let mut xml = Vec::new();
+            f.take(declared.min(MAX_ENTRY_UNCOMPRESSED_BYTES))
+                .read_to_end(&mut xml)
+                .map_err(|e| err(format!("cannot unpack `xl/sharedStrings.xml`: {e}")))?;
+            count(&xml, b"<si>") + count(&xml, b"<si ")
+        }
+        Err(_) => 0,
+    };
     for i in sheets {
         let mut f = zip
             .by_index(i)
@@ -74,6 +86,19 @@ pub fn check_xlsx_container(bytes: &[u8]) -> Result<(), FormatError> {
             .take(declared.min(MAX_ENTRY_UNCOMPRESSED_BYTES))
             .read_to_end(&mut xml)
             .map_err(|e| err(format!("cannot unpack `{name}`: {e}")))?;
+        if let Some(idx) = max_shared_string_index(&xml) {
+            if idx >= shared_strings {
+                return Err(FormatError::new(
+                    format!(
+                        "cell refers to shared string {idx}, but the workbook has {shared_strings}"
+                    ),
+                    Position {
+                        sheet: Some(name),
+                        ..Default::default()
+                    },
+                ));
+            }
+        }
         let (rows, cols) = max_cell_ref(&xml);
         let area = rows.saturating_mul(cols);
         if area > MAX_SHEET_CELLS {
@@ -114,6 +139,52 @@ fn max_cell_ref(xml: &[u8]) -> (u64, u64) {
     (max_row, max_col)
 }
 
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn count(hay: &[u8], needle: &[u8]) -> usize {
+    let (mut n, mut i) = (0, 0);
+    while let Some(p) = find(hay, needle, i) {
+        n += 1;
+        i = p + needle.len();
+    }
+    n
+}
+
+/// Largest `<v>` index of a shared-string cell (`<c … t="s"…><v>N</v>`) in worksheet XML.
+fn max_shared_string_index(xml: &[u8]) -> Option<usize> {
+    let mut max = None;
+    let mut i = 0;
+    while let Some(start) = find(xml, b"<c ", i) {
+        let Some(tag_end) = find(xml, b">", start) else {
+            break;
+        };
+        i = tag_end + 1;
+        let tag = xml.get(start..tag_end).unwrap_or(&[]);
+        if find(tag, b" t=\"s\"", 0).is_none() || tag.ends_with(b"/") {
+            continue;
+        }
+        let close = find(xml, b"</c>", tag_end).unwrap_or(xml.len());
+        let Some(v) = find(xml, b"<v>", tag_end).filter(|&v| v < close) else {
+            continue;
+        };
+        let digits = xml
+            .get(v + 3..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|b| b.is_ascii_digit());
+        let n = digits.fold(0usize, |acc, b| {
+            acc.saturating_mul(10).saturating_add((b - b'0') as usize)
+        });
+        max = max.max(Some(n));
+    }
+    max
+}
+
 /// Read one small entry as text (for [`crate::detect`]); `None` if absent or over 1 MiB.
 pub(crate) fn read_entry(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
     let f = zip.by_name(name).ok()?;
@@ -128,6 +199,22 @@ pub(crate) fn read_entry(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_string_indices() {
+        assert_eq!(
+            max_shared_string_index(
+                br#"<c r="A1" t="s"><v>3</v></c><c r="B1" t="n"><v>99</v></c>"#
+            ),
+            Some(3)
+        );
+        assert_eq!(
+            max_shared_string_index(br#"<c r="A1" s="2" t="s"><v>12</v></c><c r="A2" t="s"/>"#),
+            Some(12)
+        );
+        assert_eq!(max_shared_string_index(br#"<c r="A1"><v>5</v></c>"#), None);
+        assert_eq!(count(b"<si><t>a</t></si><si><t>b</t></si>", b"<si>"), 2);
+    }
 
     #[test]
     fn cell_refs() {

@@ -205,6 +205,7 @@ fn col_name(mut c: usize) -> String {
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
+        Data::DateTime(dt) => excel_date(dt.as_f64()).unwrap_or_else(|| dt.to_string()),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         other => other.to_string().trim().to_string(),
     }
@@ -214,6 +215,29 @@ fn cell_text(d: &Data) -> String {
 pub fn parse_mds2(file_name: &str, bytes: &[u8]) -> Result<Mds2Form, FormatError> {
     let run = || -> Result<Mds2Form, FormatError> {
         check_xlsx_container(bytes)?;
+        // calamine is not panic-free on corrupt workbooks (e.g. a deflate stream whose CRC is checked
+        // only after parsing). The container guard rules out the cases we know; this is the backstop.
+        let read = std::panic::catch_unwind(|| read_sheet(bytes));
+        let (sheet, row0, col0, rows) = read.map_err(|_| {
+            FormatError::new(
+                "the workbook is corrupt (the xlsx reader failed)",
+                Position::default(),
+            )
+        })??;
+        let mut diagnostics = Vec::new();
+        let mut form = read_form(&rows, &sheet, row0 as u64, col0 as usize, &mut diagnostics)?;
+        form.sha256 = hex(&Sha256::digest(bytes));
+        form.diagnostics = diagnostics;
+        Ok(form)
+    };
+    run().map_err(|e| e.in_file(file_name))
+}
+
+type SheetCells = (String, u32, u32, Vec<Vec<String>>);
+
+/// The form's sheet (named like `MDS2`, else the first) as text cells, with its offset in the sheet.
+fn read_sheet(bytes: &[u8]) -> Result<SheetCells, FormatError> {
+    {
         let mut wb = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| {
             FormatError::new(
                 format!("not a readable xlsx workbook: {e}"),
@@ -237,7 +261,6 @@ pub fn parse_mds2(file_name: &str, bytes: &[u8]) -> Result<Mds2Form, FormatError
             )
         })?;
         let (row0, col0) = range.start().unwrap_or((0, 0));
-        let mut diagnostics = Vec::new();
         let rows: Vec<Vec<String>> = range
             .rows()
             .map(|r| {
@@ -252,12 +275,36 @@ pub fn parse_mds2(file_name: &str, bytes: &[u8]) -> Result<Mds2Form, FormatError
                     .collect()
             })
             .collect();
-        let mut form = read_form(&rows, &sheet, row0 as u64, col0 as usize, &mut diagnostics)?;
-        form.sha256 = hex(&Sha256::digest(bytes));
-        form.diagnostics = diagnostics;
-        Ok(form)
-    };
-    run().map_err(|e| e.in_file(file_name))
+        Ok((sheet, row0, col0, rows))
+    }
+}
+
+/// Excel serial date (1900 system) as `YYYY-MM-DD`, with `THH:MM` when it has a time of day.
+fn excel_date(serial: f64) -> Option<String> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    let minutes = ((serial - serial.floor()) * 1440.0).round() as i64;
+    // Days from 1899-12-30 to 1970-01-01 is 25569; then civil-from-days (H. Hinnant).
+    let z = days - 25_569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some(if minutes == 0 || minutes == 1440 {
+        format!("{year:04}-{month:02}-{day:02}")
+    } else {
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}",
+            minutes / 60,
+            minutes % 60
+        )
+    })
 }
 
 fn hex(b: &[u8]) -> String {
@@ -459,6 +506,15 @@ mod tests {
         ] {
             assert_eq!(Answer::normalise(raw), want, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn excel_dates() {
+        assert_eq!(excel_date(45413.0).as_deref(), Some("2024-05-01"));
+        assert_eq!(excel_date(25569.0).as_deref(), Some("1970-01-01"));
+        assert_eq!(excel_date(36526.5).as_deref(), Some("2000-01-01T12:00"));
+        assert_eq!(excel_date(-1.0), None);
+        assert_eq!(excel_date(f64::NAN), None);
     }
 
     #[test]

@@ -221,7 +221,13 @@ fn write_form(col: u16) -> Vec<u8> {
         for (id, q, a, n) in *questions {
             ws.write_string(row, col, *id).unwrap();
             ws.write_string(row, col + 1, *q).unwrap();
-            if !a.is_empty() {
+            if *id == "DOC-7" {
+                // Release dates are usually real date cells, not text.
+                let date = rust_xlsxwriter::ExcelDateTime::parse_from_str(a).unwrap();
+                let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+                ws.write_datetime_with_format(row, col + 2, &date, &fmt)
+                    .unwrap();
+            } else if !a.is_empty() {
                 ws.write_string(row, col + 2, *a).unwrap();
             }
             if !n.is_empty() {
@@ -509,6 +515,14 @@ fn hostile_containers_are_rejected() {
     let err = parse_mds2("wide.xlsx", &wb.save_to_buffer().unwrap()).unwrap_err();
     assert!(err.message.contains("over the limit"), "{err}");
     assert_eq!(err.file.as_deref(), Some("wide.xlsx"));
+
+    // A cell pointing past the shared-string table (calamine would index out of bounds).
+    let bad_ref = zip_with(&[
+        ("xl/sharedStrings.xml", br#"<sst><si><t>ALOF-1</t></si></sst>"#.to_vec()),
+        ("xl/worksheets/sheet1.xml", br#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>7</v></c></row></sheetData></worksheet>"#.to_vec()),
+    ]);
+    let err = parse_mds2("badref.xlsx", &bad_ref).unwrap_err();
+    assert!(err.message.contains("shared string 7"), "{err}");
 
     for junk in [
         &b""[..],

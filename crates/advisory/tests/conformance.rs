@@ -374,25 +374,16 @@ fn rustsec_native_matches_its_osv_export() {
     assert!(s["affected"].is_array() && s["aliases"].is_array());
 }
 
-/// Independent walk of a raw CSAF product tree: product_id → (vendor, product_name, version, range).
-fn raw_products(
-    branches: &Value,
-    ctx: (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
-    out: &mut BTreeMap<
-        String,
-        (
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ),
-    >,
-) {
+/// (vendor, product_name, product_version, product_version_range) inherited down a branch path.
+type RawCtx = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Independent walk of a raw CSAF product tree: product_id → its branch context.
+fn raw_products(branches: &Value, ctx: RawCtx, out: &mut BTreeMap<String, RawCtx>) {
     for b in branches.as_array().into_iter().flatten() {
         let mut c = ctx.clone();
         let name = b["name"].as_str().map(str::to_string);

@@ -50,63 +50,70 @@ pub(super) fn mandatory(doc: &CsafDocument, diags: &mut Vec<Diagnostic>) {
     version_ranges(doc, &mut c);
 }
 
-/// Every place a product id is referenced.
-fn product_refs(doc: &CsafDocument) -> Vec<(&str, String)> {
-    let mut out = Vec::new();
+/// Visit every place a product id is referenced. The JSON pointer is built only if asked for, so a
+/// large valid document allocates no paths.
+fn for_each_product_ref<'a>(
+    doc: &'a CsafDocument,
+    mut f: impl FnMut(&'a str, &dyn Fn() -> String),
+) {
     if let Some(tree) = &doc.product_tree {
         for (i, g) in tree.product_groups.iter().enumerate() {
             for (j, id) in g.product_ids.iter().enumerate() {
-                out.push((
-                    id.as_str(),
-                    format!("/product_tree/product_groups/{i}/product_ids/{j}"),
-                ));
+                f(id, &|| {
+                    format!("/product_tree/product_groups/{i}/product_ids/{j}")
+                });
             }
         }
         for (i, r) in tree.relationships.iter().enumerate() {
-            out.push((
-                r.product_reference.as_str(),
-                format!("/product_tree/relationships/{i}/product_reference"),
-            ));
-            out.push((
-                r.relates_to_product_reference.as_str(),
-                format!("/product_tree/relationships/{i}/relates_to_product_reference"),
-            ));
+            f(&r.product_reference, &|| {
+                format!("/product_tree/relationships/{i}/product_reference")
+            });
+            f(&r.relates_to_product_reference, &|| {
+                format!("/product_tree/relationships/{i}/relates_to_product_reference")
+            });
         }
     }
     for (i, v) in doc.vulnerabilities.iter().enumerate() {
-        let base = format!("/vulnerabilities/{i}");
         if let Some(ps) = &v.product_status {
             for (name, list) in ps.lists() {
                 for (j, id) in list.iter().enumerate() {
-                    out.push((id.as_str(), format!("{base}/product_status/{name}/{j}")));
+                    f(id, &|| {
+                        format!("/vulnerabilities/{i}/product_status/{name}/{j}")
+                    });
                 }
             }
         }
-        for (j, r) in v.remediations.iter().enumerate() {
-            for (k, id) in r.product_ids.iter().enumerate() {
-                out.push((
-                    id.as_str(),
-                    format!("{base}/remediations/{j}/product_ids/{k}"),
-                ));
-            }
-        }
-        for (j, s) in v.scores.iter().enumerate() {
-            for (k, id) in s.products.iter().enumerate() {
-                out.push((id.as_str(), format!("{base}/scores/{j}/products/{k}")));
-            }
-        }
-        for (j, t) in v.threats.iter().enumerate() {
-            for (k, id) in t.product_ids.iter().enumerate() {
-                out.push((id.as_str(), format!("{base}/threats/{j}/product_ids/{k}")));
-            }
-        }
-        for (j, f) in v.flags.iter().enumerate() {
-            for (k, id) in f.product_ids.iter().enumerate() {
-                out.push((id.as_str(), format!("{base}/flags/{j}/product_ids/{k}")));
+        let lists = v
+            .remediations
+            .iter()
+            .enumerate()
+            .map(|(j, r)| ("remediations", j, "product_ids", &r.product_ids))
+            .chain(
+                v.scores
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| ("scores", j, "products", &s.products)),
+            )
+            .chain(
+                v.threats
+                    .iter()
+                    .enumerate()
+                    .map(|(j, t)| ("threats", j, "product_ids", &t.product_ids)),
+            )
+            .chain(
+                v.flags
+                    .iter()
+                    .enumerate()
+                    .map(|(j, fl)| ("flags", j, "product_ids", &fl.product_ids)),
+            );
+        for (place, j, key, ids) in lists {
+            for (k, id) in ids.iter().enumerate() {
+                f(id, &|| {
+                    format!("/vulnerabilities/{i}/{place}/{j}/{key}/{k}")
+                });
             }
         }
     }
-    out
 }
 
 /// 6.1.1 missing definition, 6.1.2 multiple definition, 6.1.3 circular definition of product ids.
@@ -127,15 +134,15 @@ fn product_ids(doc: &CsafDocument, c: &mut Ctx) {
             seen.insert(&p.product_id, path);
         }
     }
-    for (id, path) in product_refs(doc) {
+    for_each_product_ref(doc, |id, path| {
         if !seen.contains_key(id) {
             c.fail(
                 "6.1.1",
                 format!("product id {id:?} is not defined in the product tree"),
-                path,
+                path(),
             );
         }
-    }
+    });
     // 6.1.3: a relationship's product id must not be reachable from its own references.
     let Some(tree) = &doc.product_tree else {
         return;
@@ -1066,7 +1073,7 @@ fn revisions(doc: &CsafDocument, c: &mut Ctx) {
     }
     for w in sorted.windows(2) {
         if let [(_, a), (i, b)] = w {
-            if b.major() > a.major() + 1 {
+            if b.major() > a.major().saturating_add(1) {
                 c.fail(
                     "6.1.21",
                     format!(

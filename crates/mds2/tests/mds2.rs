@@ -555,3 +555,35 @@ fn corrupted_workbooks_never_panic() {
         let _ = parse_mds2("flip.xlsx", &flipped);
     }
 }
+
+#[test]
+fn inline_string_workbook_from_another_writer() {
+    // A minimal workbook as some converters write it: inline strings, no shared-string table.
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let rows: String = ["ALOF-1", "ALOF-2", "AUDT-1", "EMRG-1", "MLDP-2", "STCF-1"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let r = i + 1;
+            let a = if i % 2 == 0 { "Yes" } else { "No" };
+            format!(r#"<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{id}</t></is></c><c r="C{r}" t="inlineStr"><is><t>{a}</t></is></c></row>"#)
+        })
+        .collect();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_vec()),
+        ("_rels/.rels", format!(r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#).into_bytes()),
+        ("xl/workbook.xml", format!(r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets><sheet name="MDS2" sheetId="1" r:id="rId1"/></sheets></workbook>"#).into_bytes()),
+        ("xl/_rels/workbook.xml.rels", format!(r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#).into_bytes()),
+        ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#).into_bytes()),
+    ];
+    let bytes = zip_with(&files);
+    assert_eq!(detect(&bytes), Some(Kind::Mds2Xlsx));
+    let form = parse_mds2("inline.xlsx", &bytes).unwrap();
+    assert_eq!(form.answers.len(), 6);
+    let p = &form.profile;
+    assert!(p.auto_logoff.as_ref().unwrap().is_yes());
+    assert!(p.audit_log.as_ref().unwrap().is_yes());
+    assert!(p.emergency_access.as_ref().unwrap().is_no());
+    assert!(p.anti_malware.as_ref().unwrap().is_yes());
+    assert!(p.encryption_at_rest.as_ref().unwrap().is_no());
+}

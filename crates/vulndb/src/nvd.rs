@@ -57,6 +57,12 @@ pub struct CveRecord {
     #[serde(default)]
     pub evaluator_comment: Option<String>,
     #[serde(default)]
+    pub evaluator_solution: Option<String>,
+    #[serde(default)]
+    pub evaluator_impact: Option<String>,
+    #[serde(default)]
+    pub vendor_comments: Vec<VendorComment>,
+    #[serde(default)]
     pub cve_tags: Vec<CveTag>,
     #[serde(default)]
     pub descriptions: Vec<LangString>,
@@ -76,6 +82,17 @@ pub struct CveRecord {
     pub cisa_required_action: Option<String>,
     #[serde(default)]
     pub cisa_vulnerability_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorComment {
+    #[serde(default)]
+    pub organization: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

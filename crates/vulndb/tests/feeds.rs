@@ -112,6 +112,13 @@ fn nvd_single_record_and_bare_cve() {
     assert_eq!(doc.vulnerabilities.len(), 1);
     assert_eq!(doc.vulnerabilities[0].id, "CVE-2019-10964");
     assert_eq!(doc.vulnerabilities[0].cwe_ids(), vec!["CWE-284"]);
+    assert_eq!(
+        doc.vulnerabilities[0].vendor_comments[0]
+            .organization
+            .as_deref(),
+        Some("Medtronic")
+    );
+    assert!(doc.vulnerabilities[0].evaluator_solution.is_some());
     // The bare `cve` object is accepted too.
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let bare = serde_json::to_vec(&v["cve"]).unwrap();

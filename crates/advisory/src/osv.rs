@@ -452,6 +452,25 @@ mod tests {
     }
 
     #[test]
+    fn yaml_deep_block_nesting_is_bounded() {
+        let mut mapping = String::from("id: X\n");
+        for d in 0..2_000 {
+            mapping.push_str(&" ".repeat(d));
+            mapping.push_str("k:\n");
+        }
+        let seq = format!("id: X\nv: {}x\n", "- ".repeat(50_000));
+        for doc in [mapping, seq] {
+            // Either rejected by a recursion bound or read; never a stack overflow.
+            if let Err(e) = parse_osv_yaml(doc.as_bytes()) {
+                assert!(
+                    e.position.line.is_some() || e.message.contains("recursion"),
+                    "{e}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn yaml_block_scalar_stars_are_not_aliases() {
         let doc = "id: X\nmodified: '2024'\ndetails: |\n  *bold* *a *b *c *d *e *f *g *h *i *j *k *l *m *n *o *p *q *r *s\n  more *x\n";
         let a = parse_osv_yaml(doc.as_bytes()).unwrap();

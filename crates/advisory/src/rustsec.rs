@@ -254,3 +254,25 @@ mod tests {
             .contains("nested"));
     }
 }
+
+#[cfg(test)]
+mod deep_keys {
+    #[test]
+    fn deep_dotted_keys_do_not_overflow() {
+        let keys = vec!["a"; 100_000].join(".");
+        let head = "```toml\n[advisory]\nid = \"RUSTSEC-2099-0001\"\npackage = \"p\"\ndate = \"2099-01-01\"\n";
+        for doc in [
+            format!("{head}{keys} = 1\n```\n"),
+            format!("{head}[{keys}]\n```\n"),
+        ] {
+            // Unknown deep tables are either ignored or rejected by the nesting bound; no stack overflow.
+            match super::parse_rustsec("deep.md", &doc) {
+                Ok(a) => assert_eq!(a.advisory.package, "p"),
+                Err(e) => assert!(
+                    e.message.contains("nested") || e.message.contains("recursion"),
+                    "{e}"
+                ),
+            }
+        }
+    }
+}

@@ -300,10 +300,11 @@ fn nuget(native: &str) -> Result<Vec<Constraint>, VersionError> {
         // A bare version means "this version or later".
         return Ok(vec![Constraint::new(Comparator::Ge, s)]);
     }
-    let inner = &s[1..s.len().saturating_sub(1).max(1)];
-    if !matches!(last, ']' | ')') {
+    if !matches!(last, ']' | ')') || s.len() < 2 {
         return Err(err(native, "unclosed interval"));
     }
+    // Both ends are ASCII brackets here, so these are char boundaries.
+    let inner = s.get(1..s.len() - 1).unwrap_or("");
     let mut out = Vec::new();
     match inner.split_once(',') {
         None => {

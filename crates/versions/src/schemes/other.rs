@@ -102,7 +102,7 @@ fn gem_segments(v: &str) -> Result<Vec<Seg<'_>>, &'static str> {
             out.push(Seg::Str(s));
             rest = r;
         } else {
-            rest = &rest[1..];
+            rest = &rest[rest.chars().next().map_or(1, char::len_utf8)..];
         }
     }
     Ok(out)

@@ -86,6 +86,63 @@ pub fn detect(bytes: &[u8]) -> Option<AdvisoryFormat> {
     None
 }
 
+/// Any advisory this crate reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Advisory {
+    Csaf(Box<CsafDocument>),
+    Osv(Box<OsvAdvisory>),
+    Rustsec(Box<RustsecAdvisory>),
+}
+
+impl Advisory {
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Advisory::Csaf(d) => &d.diagnostics,
+            Advisory::Osv(a) => &a.diagnostics,
+            Advisory::Rustsec(a) => &a.diagnostics,
+        }
+    }
+    /// The format's summary as JSON (CSAF: tracking_id, title, cves, products; OSV and RustSec: id,
+    /// aliases, affected).
+    pub fn summary_json(&self) -> serde_json::Value {
+        let v = match self {
+            Advisory::Csaf(d) => serde_json::to_value(d.summary()),
+            Advisory::Osv(a) => serde_json::to_value(a.summary()),
+            Advisory::Rustsec(a) => serde_json::to_value(a.summary()),
+        };
+        v.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Detect the format and parse. `name` names the document in errors.
+pub fn parse_advisory(name: &str, bytes: &[u8]) -> Result<Advisory, FormatError> {
+    let in_file = |e: FormatError| if e.file.is_some() { e } else { e.in_file(name) };
+    match detect(bytes) {
+        Some(AdvisoryFormat::Csaf) => parse_csaf(name, bytes).map(|d| Advisory::Csaf(Box::new(d))),
+        Some(AdvisoryFormat::OsvJson) => parse_osv_json(bytes)
+            .map(|a| Advisory::Osv(Box::new(a)))
+            .map_err(in_file),
+        Some(AdvisoryFormat::OsvYaml) => parse_osv_yaml(bytes)
+            .map(|a| Advisory::Osv(Box::new(a)))
+            .map_err(in_file),
+        Some(AdvisoryFormat::Rustsec) => {
+            let text = std::str::from_utf8(mdsec_format_core::strip_bom(bytes)).map_err(|e| {
+                let (l, c) = line_col_bytes(bytes, e.valid_up_to());
+                in_file(FormatError::at_line(
+                    "RustSec advisory is not valid UTF-8",
+                    l,
+                    c,
+                ))
+            })?;
+            parse_rustsec(name, text).map(|a| Advisory::Rustsec(Box::new(a)))
+        }
+        None => Err(in_file(FormatError::new(
+            "not a recognised advisory (CSAF 2.0, OSV JSON/YAML or RustSec)",
+            Position::default(),
+        ))),
+    }
+}
+
 /// One affected package in an OSV or RustSec summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AffectedSummary {
@@ -221,6 +278,25 @@ mod tests {
             let b = mdsec_format_core::check_json_depth(c, 3).map_err(|e| e.position);
             assert_eq!(a, b, "{}", String::from_utf8_lossy(c));
         }
+    }
+
+    #[test]
+    fn parse_advisory_dispatches() {
+        let a = parse_advisory(
+            "a.json",
+            br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-1"]}"#,
+        )
+        .unwrap();
+        assert!(matches!(a, Advisory::Osv(_)));
+        assert_eq!(a.summary_json()["aliases"][0], "CVE-1");
+        let e = parse_advisory("b.txt", b"hello").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("b.txt: not a recognised advisory"),
+            "{e}"
+        );
+        let e = parse_advisory("c.json", b"{\"id\": 1, \"modified\": 2}").unwrap_err();
+        assert!(e.to_string().starts_with("c.json: "), "{e}");
     }
 
     #[test]

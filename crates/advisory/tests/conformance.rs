@@ -443,3 +443,36 @@ fn cisa_product_view_matches_raw_branches() {
     assert!(ranges >= 226 + 209, "ranges {ranges}");
     assert!(versions >= 100, "versions {versions}");
 }
+
+#[test]
+fn csaf_6_1_11_with_a_caller_catalogue() {
+    // The OASIS failing case names CWE-79 "Improper Input Validation" (the name of CWE-20).
+    let f = data("oasis-csaf/validator-data/mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-11-01.json");
+    let doc = parse_csaf("6-1-11-01", &std::fs::read(f).unwrap()).unwrap();
+    let catalogue = |id: &str| match id {
+        "CWE-79" => Some(
+            "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')",
+        ),
+        "CWE-20" => Some("Improper Input Validation"),
+        _ => None,
+    };
+    let d = doc.check_cwe(catalogue);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, "csaf-6.1.11");
+    // A real CISA file: its CWE-20 entries carry the right name, other ids are unknown to this
+    // two-entry catalogue, so exactly the non-CWE-20 entries are reported (counted from the raw JSON).
+    let f = data("csaf/cisa-icsma/icsma-18-058-02.json");
+    let raw: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+    let others = raw["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["cwe"]["id"] != "CWE-20")
+        .count();
+    let doc = parse_csaf("cisa", &std::fs::read(&f).unwrap()).unwrap();
+    let d = doc.check_cwe(catalogue);
+    assert_eq!(d.len(), others);
+    assert!(d
+        .iter()
+        .all(|x| x.message.contains("not in the CWE catalogue")));
+}

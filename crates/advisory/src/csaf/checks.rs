@@ -1,6 +1,7 @@
 //! OASIS CSAF 2.0 mandatory tests (section 6.1) as diagnostics with code `csaf-6.1.N`.
 //!
-//! Not implemented: 6.1.11 (CWE id/name consistency needs the CWE catalogue, which we do not ship).
+//! 6.1.11 (CWE id/name consistency) needs the CWE catalogue, which we do not ship: it is
+//! [`CsafDocument::check_cwe`](super::CsafDocument::check_cwe) with a caller-supplied lookup.
 
 use super::{is_version_range, CsafDocument, PROFILES};
 use crate::cvss;

@@ -315,6 +315,32 @@ impl CsafDocument {
             .collect()
     }
 
+    /// CSAF 6.1.11: each `cwe.name` must be the catalogue name of its `cwe.id`. We ship no CWE
+    /// catalogue, so the caller supplies the lookup (id → name); ids it does not know are reported too.
+    pub fn check_cwe<'c>(&self, catalogue: impl Fn(&str) -> Option<&'c str>) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (i, v) in self.vulnerabilities.iter().enumerate() {
+            let Some(cwe) = &v.cwe else { continue };
+            let message = match catalogue(&cwe.id) {
+                Some(name) if name == cwe.name => continue,
+                Some(name) => format!(
+                    "{} is named {name:?} in the CWE catalogue, not {:?}",
+                    cwe.id, cwe.name
+                ),
+                None => format!("{} is not in the CWE catalogue", cwe.id),
+            };
+            push_diag(
+                &mut out,
+                Diagnostic::error(
+                    "csaf-6.1.11",
+                    message,
+                    Position::path(format!("/vulnerabilities/{i}/cwe")),
+                ),
+            );
+        }
+        out
+    }
+
     pub fn is_vex(&self) -> bool {
         self.document.category == "csaf_vex"
     }

@@ -5,6 +5,7 @@ use crate::*;
 use calamine::{Data, DataRef, ExcelDateTime, Reader, Xls, Xlsx};
 use encoding_rs::{Encoding, SHIFT_JIS, UTF_16LE};
 use mdsec_format_core::Position;
+use std::borrow::Cow;
 use std::io::Cursor;
 
 /// Something about a cell that the row builder should warn about.
@@ -95,7 +96,7 @@ fn utf8_error_line(bytes: &[u8], err: std::str::Utf8Error) -> u64 {
     upto.iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
-fn decode_csv(bytes: &[u8]) -> Result<(CsvEncoding, String), FormatError> {
+fn decode_csv(bytes: &[u8]) -> Result<(CsvEncoding, Cow<'_, str>), FormatError> {
     let undecodable = |what: String, line: u64| {
         FormatError::new(
             format!("undecodable bytes: {what}"),
@@ -107,7 +108,7 @@ fn decode_csv(bytes: &[u8]) -> Result<(CsvEncoding, String), FormatError> {
     };
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return match std::str::from_utf8(rest) {
-            Ok(s) => Ok((CsvEncoding::Utf8Bom, s.to_string())),
+            Ok(s) => Ok((CsvEncoding::Utf8Bom, Cow::Borrowed(s))),
             Err(e) => {
                 let line = utf8_error_line(rest, e);
                 Err(undecodable(
@@ -121,14 +122,14 @@ fn decode_csv(bytes: &[u8]) -> Result<(CsvEncoding, String), FormatError> {
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return decode_strict(UTF_16LE, rest)
-            .map(|s| (CsvEncoding::Utf16Le, s))
+            .map(|s| (CsvEncoding::Utf16Le, Cow::Owned(s)))
             .map_err(|line| undecodable(format!("line {line} is not valid UTF-16"), line));
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok((CsvEncoding::Utf8, s.to_string())),
+        Ok(s) => Ok((CsvEncoding::Utf8, Cow::Borrowed(s))),
         Err(e) => {
             let utf8_line = utf8_error_line(bytes, e);
-            decode_strict(SHIFT_JIS, bytes).map(|s| (CsvEncoding::ShiftJis, s)).map_err(|sjis_line| {
+            decode_strict(SHIFT_JIS, bytes).map(|s| (CsvEncoding::ShiftJis, Cow::Owned(s))).map_err(|sjis_line| {
                 undecodable(
                     format!(
                         "the file is neither UTF-8 (invalid at line {utf8_line}) nor Shift_JIS/CP932 \

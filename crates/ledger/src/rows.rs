@@ -1,7 +1,7 @@
 //! Grid to ledger: find the header row, map columns, validate and normalise each row.
 
 use crate::header::{Field, HeaderTable};
-use crate::read::{column_letters, CellNote, Grid, GridRow};
+use crate::read::{column_letters, CellNote, Grid};
 use crate::*;
 use mdsec_domain::normalize::{
     normalize_date, normalize_ip, normalize_mac, parse_criticality, parse_device_class,
@@ -51,16 +51,34 @@ struct Column {
 }
 
 /// Remove ASCII control characters except tab and newline (a CR of a CRLF becomes nothing).
-fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars()
-        .any(|c| c.is_ascii_control() && c != '\t' && c != '\n')
+fn strip_controls(s: String) -> String {
+    if s.bytes()
+        .any(|c| c.is_ascii_control() && c != b'\t' && c != b'\n')
     {
         s.chars()
             .filter(|&c| !c.is_ascii_control() || c == '\t' || c == '\n')
-            .collect::<String>()
-            .into()
+            .collect()
     } else {
-        s.into()
+        s
+    }
+}
+
+/// Trim without reallocating when there is nothing to trim.
+fn trimmed(s: String) -> String {
+    let t = s.trim();
+    if t.len() == s.len() {
+        s
+    } else {
+        t.to_string()
+    }
+}
+
+/// Identifiers (asset numbers, models, serials, versions) are stored half-width.
+fn ident(s: String) -> String {
+    if s.is_ascii() {
+        trimmed(s)
+    } else {
+        to_halfwidth(&s).trim().to_string()
     }
 }
 
@@ -69,52 +87,55 @@ struct Reject {
     reason: String,
 }
 
-fn set_field(d: &mut DeviceFields, field: Field, value: &str, heading: &str) -> Result<(), Reject> {
+fn set_field(
+    d: &mut DeviceFields,
+    field: Field,
+    value: String,
+    heading: &str,
+) -> Result<(), Reject> {
     let bad = |what: &str| Reject {
         column: Some(heading.to_string()),
-        reason: format!("{what} not understood: {:?}", truncate(value, 60)),
+        reason: format!("{what} not understood: {:?}", truncate(&value, 60)),
     };
-    let text = || Some(value.trim().to_string());
-    let id = || Some(to_halfwidth(value).trim().to_string());
+    let date = |v: &str| normalize_date(v).ok_or_else(|| bad("date"));
     match field {
-        Field::ManagementNumber => d.management_number = id(),
-        Field::Name => d.name = value.trim().to_string(),
-        Field::DeviceType => d.device_type = text(),
-        Field::Manufacturer => d.manufacturer = text(),
-        Field::Model => d.model = id(),
-        Field::Serial => d.serial = id(),
-        Field::SoftwareVersion => d.software_version = id(),
-        Field::Department => d.department = text(),
-        Field::Location => d.location = text(),
-        Field::Ip => d.ip = Some(normalize_ip(value).ok_or_else(|| bad("IP address"))?),
-        Field::Mac => d.mac = Some(normalize_mac(value).ok_or_else(|| bad("MAC address"))?),
-        Field::Os => d.os = text(),
-        Field::Protocols => d.protocols = text(),
-        Field::Purpose => d.purpose = text(),
+        Field::Ip => d.ip = Some(normalize_ip(&value).ok_or_else(|| bad("IP address"))?),
+        Field::Mac => d.mac = Some(normalize_mac(&value).ok_or_else(|| bad("MAC address"))?),
+        Field::InstallDate => d.install_date = Some(date(&value)?),
+        Field::EolDate => d.eol_date = Some(date(&value)?),
+        Field::EosDate => d.eos_date = Some(date(&value)?),
         Field::RemoteLine => {
             d.remote_line =
-                parse_remote_line(value).ok_or_else(|| bad("remote line (有/無/不明)"))?
-        }
-        Field::RemoteMethod => d.remote_method = text(),
-        Field::MaintenanceContract => d.maintenance_contract = text(),
-        Field::Owner => d.owner = text(),
-        Field::InstallDate => {
-            d.install_date = Some(normalize_date(value).ok_or_else(|| bad("date"))?)
-        }
-        Field::EolDate => d.eol_date = Some(normalize_date(value).ok_or_else(|| bad("date"))?),
-        Field::EosDate => d.eos_date = Some(normalize_date(value).ok_or_else(|| bad("date"))?),
-        Field::UdiDi => d.udi_di = id(),
-        Field::NetworkSegment => d.network_segment = id(),
-        Field::DeviceClass => {
-            d.device_class = Some(parse_device_class(value).ok_or_else(|| bad("device class"))?)
+                parse_remote_line(&value).ok_or_else(|| bad("remote line (有/無/不明)"))?
         }
         Field::Status => {
-            d.status = parse_status(value).ok_or_else(|| bad("status (稼働/休止/廃棄)"))?
+            d.status = parse_status(&value).ok_or_else(|| bad("status (稼働/休止/廃棄)"))?
+        }
+        Field::DeviceClass => {
+            d.device_class =
+                Some(parse_device_class(&value).ok_or_else(|| bad("device class (クラスI–IV)"))?)
         }
         Field::Criticality => {
-            d.criticality = Some(parse_criticality(value).ok_or_else(|| bad("criticality"))?)
+            d.criticality = Some(parse_criticality(&value).ok_or_else(|| bad("criticality"))?)
         }
-        Field::Notes => d.notes = text(),
+        Field::Name => d.name = trimmed(value),
+        Field::ManagementNumber => d.management_number = Some(ident(value)),
+        Field::Model => d.model = Some(ident(value)),
+        Field::Serial => d.serial = Some(ident(value)),
+        Field::SoftwareVersion => d.software_version = Some(ident(value)),
+        Field::UdiDi => d.udi_di = Some(ident(value)),
+        Field::NetworkSegment => d.network_segment = Some(ident(value)),
+        Field::DeviceType => d.device_type = Some(trimmed(value)),
+        Field::Manufacturer => d.manufacturer = Some(trimmed(value)),
+        Field::Department => d.department = Some(trimmed(value)),
+        Field::Location => d.location = Some(trimmed(value)),
+        Field::Os => d.os = Some(trimmed(value)),
+        Field::Protocols => d.protocols = Some(trimmed(value)),
+        Field::Purpose => d.purpose = Some(trimmed(value)),
+        Field::RemoteMethod => d.remote_method = Some(trimmed(value)),
+        Field::MaintenanceContract => d.maintenance_contract = Some(trimmed(value)),
+        Field::Owner => d.owner = Some(trimmed(value)),
+        Field::Notes => d.notes = Some(trimmed(value)),
     }
     Ok(())
 }
@@ -127,16 +148,17 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn build_row(
-    row: &GridRow,
-    columns: &BTreeMap<u32, Column>,
+    cells: Vec<(u32, String)>,
+    columns: &[Option<Column>],
     name_heading: Option<&str>,
 ) -> Result<DeviceFields, Reject> {
     let mut d = DeviceFields::default();
-    for (col, raw) in &row.cells {
-        let Some(column) = columns.get(col) else {
+    for (col, raw) in cells {
+        let Some(Some(column)) = columns.get(col as usize) else {
             continue;
         };
-        if raw.chars().count() > MAX_CELL_CHARS {
+        // Bytes bound characters from above, so only long cells need counting.
+        if raw.len() > MAX_CELL_CHARS && raw.chars().count() > MAX_CELL_CHARS {
             return Err(Reject {
                 column: Some(column.heading.clone()),
                 reason: format!("cell longer than {MAX_CELL_CHARS} characters"),
@@ -147,9 +169,9 @@ fn build_row(
             continue;
         }
         match &column.target {
-            Target::Field(f) => set_field(&mut d, *f, &value, &column.heading)?,
+            Target::Field(f) => set_field(&mut d, *f, value, &column.heading)?,
             Target::Custom(key) => {
-                d.custom.insert(key.clone(), value.trim().to_string());
+                d.custom.insert(key.clone(), trimmed(value));
             }
         }
     }
@@ -213,17 +235,18 @@ pub fn build(
             sheet_pos(),
         )
     })?;
-    let header_row = grid
-        .rows
+    let mut all_rows = grid.rows;
+    let data_rows = all_rows.split_off((header.index + 1).min(all_rows.len()));
+    let header_row = all_rows
         .get(header.index)
         .ok_or_else(|| FormatError::new("header row vanished", sheet_pos()))?;
 
-    let mut columns = BTreeMap::new();
+    let mut columns: BTreeMap<u32, Column> = BTreeMap::new();
     let mut unmapped_columns = Vec::new();
     let mut taken = std::collections::HashSet::new();
     let mut custom_keys = std::collections::HashSet::new();
     for (col, text) in &header_row.cells {
-        let heading = strip_controls(text).trim().to_string();
+        let heading = strip_controls(text.clone()).trim().to_string();
         if heading.chars().count() > MAX_CELL_CHARS {
             return Err(FormatError::new(
                 format!("heading longer than {MAX_CELL_CHARS} characters"),
@@ -289,7 +312,15 @@ pub fn build(
         }
     };
     let mut next_row = header_row.row + header_row.span;
-    for row in grid.rows.iter().skip(header.index + 1) {
+    // Dense by column index: headers sit below MAX_COLUMNS, so this is at most 512 entries.
+    let width = columns.keys().next_back().map_or(0, |c| *c as usize + 1);
+    let mut by_index: Vec<Option<Column>> = vec![None; width];
+    for (col, c) in &columns {
+        if let Some(slot) = by_index.get_mut(*col as usize) {
+            *slot = Some(c.clone());
+        }
+    }
+    for row in data_rows {
         let has_text = !row.cells.is_empty();
         for (col, note) in &row.notes {
             let heading = columns.get(col).map(|c| c.heading.as_str());
@@ -324,7 +355,7 @@ pub fn build(
                 );
             }
         }
-        match build_row(row, &columns, name_heading.as_deref()) {
+        match build_row(row.cells, &by_index, name_heading.as_deref()) {
             Ok(fields) => out.rows.push(LedgerRow {
                 row: row.row,
                 fields,

@@ -12,6 +12,9 @@ mod export;
 pub mod header;
 mod read;
 mod rows;
+mod xls_guard;
+
+pub use xls_guard::MAX_XLS_DENSE_CELLS;
 
 pub use export::{write_csv, write_xlsx, ExportError, Lang};
 pub use header::{Field, FieldSpec, FIELDS};
@@ -121,16 +124,28 @@ fn parse_inner(bytes: &[u8]) -> Result<ParsedLedger, FormatError> {
     }
     let (format, sheet, grid) =
         if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-            let (sheet, grid) = read::xlsx(bytes)?;
+            let (sheet, grid) = contain_panics(|| read::xlsx(bytes))?;
             (LedgerFormat::Xlsx, Some(sheet), grid)
         } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-            let (sheet, grid) = read::xls(bytes)?;
+            xls_guard::check(bytes)?;
+            let (sheet, grid) = contain_panics(|| read::xls(bytes))?;
             (LedgerFormat::Xls, Some(sheet), grid)
         } else {
             let (encoding, grid) = read::csv(bytes)?;
             (LedgerFormat::Csv { encoding }, None, grid)
         };
     rows::build(format, sheet, grid)
+}
+
+/// Defence in depth around the third-party workbook readers: a panic on malformed data becomes a
+/// rejection of that file instead of taking the caller down.
+fn contain_panics<T>(f: impl FnOnce() -> Result<T, FormatError>) -> Result<T, FormatError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(FormatError::new(
+            "the workbook reader failed on malformed data",
+            Default::default(),
+        ))
+    })
 }
 
 /// Deterministic synthetic ledger rows for tests and benchmarks: every field filled, realistic

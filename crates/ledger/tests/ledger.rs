@@ -525,3 +525,161 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+// ---- legacy .xls, hand-built: BIFF8 records in a minimal compound file -------------------------
+
+fn rec(out: &mut Vec<u8>, typ: u16, body: &[u8]) {
+    out.extend(typ.to_le_bytes());
+    out.extend((body.len() as u16).to_le_bytes());
+    out.extend(body);
+}
+
+/// A BIFF8 workbook with one sheet "台帳" holding LABEL cells, with the given DIMENSIONS record
+/// (first row, last row + 1, first column, last column + 1).
+fn biff8(cells: &[(u16, u16, &str)], dims: (u32, u32, u16, u16)) -> Vec<u8> {
+    let bof = |dt: u16| {
+        let mut b = 0x0600u16.to_le_bytes().to_vec();
+        b.extend(dt.to_le_bytes());
+        b.extend([0u8; 12]);
+        b
+    };
+    let mut s = Vec::new();
+    rec(&mut s, 0x0809, &bof(0x0005));
+    let sheet_offset_at = s.len() + 4;
+    let name: Vec<u16> = "台帳".encode_utf16().collect();
+    let mut bs = vec![0, 0, 0, 0, 0, 0, name.len() as u8, 1];
+    for u in &name {
+        bs.extend(u.to_le_bytes());
+    }
+    rec(&mut s, 0x0085, &bs);
+    rec(&mut s, 0x000A, &[]);
+    let sheet_at = s.len() as u32;
+    s[sheet_offset_at..sheet_offset_at + 4].copy_from_slice(&sheet_at.to_le_bytes());
+    rec(&mut s, 0x0809, &bof(0x0010));
+    let mut d = Vec::new();
+    d.extend(dims.0.to_le_bytes());
+    d.extend(dims.1.to_le_bytes());
+    d.extend(dims.2.to_le_bytes());
+    d.extend(dims.3.to_le_bytes());
+    d.extend([0, 0]);
+    rec(&mut s, 0x0200, &d);
+    for (r, c, text) in cells {
+        let mut b = Vec::new();
+        b.extend(r.to_le_bytes());
+        b.extend(c.to_le_bytes());
+        b.extend(0u16.to_le_bytes());
+        let u: Vec<u16> = text.encode_utf16().collect();
+        b.extend((u.len() as u16).to_le_bytes());
+        b.push(1);
+        for x in u {
+            b.extend(x.to_le_bytes());
+        }
+        rec(&mut s, 0x0204, &b);
+    }
+    rec(&mut s, 0x000A, &[]);
+    compound_file(s)
+}
+
+/// Version-3 compound file: header, one FAT sector, one directory sector, then the stream.
+fn compound_file(mut stream: Vec<u8>) -> Vec<u8> {
+    let padded = stream.len().max(4096).div_ceil(512) * 512;
+    stream.resize(padded, 0);
+    let n = padded / 512;
+    assert!(n + 2 <= 128);
+    let mut h = vec![0u8; 512];
+    h[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let put16 = |h: &mut Vec<u8>, o: usize, v: u16| h[o..o + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 = |h: &mut Vec<u8>, o: usize, v: u32| h[o..o + 4].copy_from_slice(&v.to_le_bytes());
+    put16(&mut h, 0x18, 0x3E);
+    put16(&mut h, 0x1A, 3);
+    put16(&mut h, 0x1C, 0xFFFE);
+    put16(&mut h, 0x1E, 9);
+    put16(&mut h, 0x20, 6);
+    put32(&mut h, 0x2C, 1);
+    put32(&mut h, 0x30, 1);
+    put32(&mut h, 0x38, 4096);
+    put32(&mut h, 0x3C, 0xFFFF_FFFE);
+    put32(&mut h, 0x44, 0xFFFF_FFFE);
+    for i in 0..109 {
+        put32(&mut h, 0x4C + i * 4, if i == 0 { 0 } else { 0xFFFF_FFFF });
+    }
+    let mut fat = vec![0xFFFF_FFFFu32; 128];
+    fat[0] = 0xFFFF_FFFD;
+    fat[1] = 0xFFFF_FFFE;
+    for i in 0..n {
+        fat[2 + i] = if i + 1 == n {
+            0xFFFF_FFFE
+        } else {
+            (3 + i) as u32
+        };
+    }
+    let mut dir = vec![0u8; 512];
+    let entry =
+        |dir: &mut Vec<u8>, i: usize, name: &str, typ: u8, child: u32, start: u32, size: u32| {
+            let e = &mut dir[i * 128..(i + 1) * 128];
+            let u: Vec<u16> = name.encode_utf16().collect();
+            for (k, x) in u.iter().enumerate() {
+                e[k * 2..k * 2 + 2].copy_from_slice(&x.to_le_bytes());
+            }
+            e[64..66].copy_from_slice(&(((u.len() + 1) * 2) as u16).to_le_bytes());
+            e[66] = typ;
+            e[67] = 1;
+            e[68..72].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+            e[72..76].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+            e[76..80].copy_from_slice(&child.to_le_bytes());
+            e[116..120].copy_from_slice(&start.to_le_bytes());
+            e[120..124].copy_from_slice(&size.to_le_bytes());
+        };
+    entry(&mut dir, 0, "Root Entry", 5, 1, 0xFFFF_FFFE, 0);
+    entry(&mut dir, 1, "Workbook", 2, 0xFFFF_FFFF, 2, padded as u32);
+    for i in 2..4 {
+        dir[i * 128 + 68..i * 128 + 80].fill(0xFF);
+    }
+    let mut out = h;
+    out.extend(fat.iter().flat_map(|x| x.to_le_bytes()));
+    out.extend(dir);
+    out.extend(stream);
+    out
+}
+
+#[test]
+fn xls_is_read() {
+    let cells = [
+        (0, 0, "医療機器台帳"),
+        (2, 0, "管理番号"),
+        (2, 1, "機器名称"),
+        (2, 2, "導入日"),
+        (3, 0, "ME-9"),
+        (3, 1, "透析装置"),
+        (3, 2, "R2.10.1"),
+    ];
+    let p = ok("old.xls", &biff8(&cells, (0, 4, 0, 3)));
+    assert_eq!(p.format, LedgerFormat::Xls);
+    assert_eq!(p.sheet.as_deref(), Some("台帳"));
+    assert_eq!(p.header_row, 3);
+    assert_eq!(p.rows.len(), 1);
+    assert_eq!(p.rows[0].row, 4);
+    assert_eq!(p.rows[0].fields.management_number.as_deref(), Some("ME-9"));
+    assert_eq!(p.rows[0].fields.name, "透析装置");
+    assert_eq!(p.rows[0].fields.install_date.as_deref(), Some("2020-10-01"));
+}
+
+#[test]
+fn xls_dense_range_bombs_are_rejected() {
+    // Declared range of 4 billion rows, and an inverted one: calamine would reserve from these.
+    for dims in [(0, u32::MAX, 0, 255), (100, 1, 0, 3)] {
+        let err = parse_ledger("dims.xls", &biff8(&[(0, 0, "機器名称")], dims)).unwrap_err();
+        assert!(err.to_string().starts_with("dims.xls: "), "{err}");
+        assert!(err.message.contains("declare"), "{err}");
+    }
+    // Two real cells at opposite corners of the 65536 × 256 grid.
+    let err = parse_ledger(
+        "corners.xls",
+        &biff8(&[(0, 0, "機器名称"), (65_535, 255, "x")], (0, 4, 0, 3)),
+    )
+    .unwrap_err();
+    assert!(err.message.contains("65536 rows × 256 columns"), "{err}");
+    // Truncated compound file.
+    let whole = biff8(&[(0, 0, "機器名称")], (0, 1, 0, 1));
+    assert!(parse_ledger("cut.xls", &whole[..1000]).is_err());
+}

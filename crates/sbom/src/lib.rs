@@ -27,7 +27,9 @@ pub const MAX_JSON_DEPTH: usize = 64;
 pub const MAX_XML_DEPTH: usize = 64;
 /// Most XML elements in one document (the XML reader builds a tree).
 pub const MAX_XML_ELEMENTS: usize = 10_000_000;
-/// Longest single string value (name, text content, attribute) accepted, in bytes.
+/// Longest string accepted, in bytes: XML text and attributes beyond it are rejected, SPDX
+/// tag-value `<text>` blocks too; over-long CycloneDX JSON names, descriptions and expressions are
+/// diagnostics (every other JSON string is bounded by [`MAX_DOCUMENT_BYTES`]).
 pub const MAX_STRING: usize = 16 * 1024 * 1024;
 /// Most diagnostics kept per document; the rest are counted in one final diagnostic.
 pub const MAX_DIAGNOSTICS: usize = 1_000;

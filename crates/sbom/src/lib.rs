@@ -37,13 +37,17 @@ pub const MAX_DIAGNOSTICS: usize = 1_000;
 pub const MAX_TV_LINES: usize = 50_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum SbomFormat {
+    #[serde(rename = "cyclonedx-json")]
     CycloneDxJson,
+    #[serde(rename = "cyclonedx-xml")]
     CycloneDxXml,
+    #[serde(rename = "spdx-json")]
     SpdxJson,
+    #[serde(rename = "spdx-tag-value")]
     SpdxTagValue,
     /// SPDX 3.0 JSON-LD.
+    #[serde(rename = "spdx3-json-ld")]
     Spdx3JsonLd,
 }
 

@@ -72,6 +72,7 @@ fn medical_sbom_components_match_the_file() {
 fn medical_sbom_json_form_has_the_promised_keys() {
     let sbom = parse_sbom("narrow.sbom.json", &medical(), false).unwrap();
     let json = serde_json::to_value(&sbom).unwrap();
+    assert_eq!(json["format"], "cyclonedx-json");
     let comps = json["components"].as_array().unwrap();
     assert!(!comps.is_empty());
     for c in comps {

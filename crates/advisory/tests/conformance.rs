@@ -116,7 +116,6 @@ fn conformance_csaf_mandatory_detected() {
             *missed.entry(id.clone()).or_default() += 1;
         }
     }
-    eprintln!("missed: {missed:?}");
     println!("csaf-mandatory-detected: {detected}/{}", cases.len());
     // Only 6.1.11 (CWE names need the CWE catalogue) is not implemented.
     assert!(missed.keys().all(|k| k == "6.1.11"), "missed {missed:?}");

@@ -188,6 +188,30 @@ fn huge_file_rejected_before_reading() {
 }
 
 #[test]
+fn csv_row_and_column_limits() {
+    let mut rows = "機器名称\n".to_string();
+    rows.push_str(&"\n".repeat(MAX_ROWS as usize));
+    rows.push_str("モニタ\n");
+    let err = parse_ledger("rows.csv", rows.as_bytes()).unwrap_err();
+    assert!(
+        err.message.contains(&format!("more than {MAX_ROWS} rows")),
+        "{err}"
+    );
+    assert_eq!(err.position.row, Some(MAX_ROWS + 2));
+
+    let wide = format!("機器名称{}\nモニタ\n", ",x".repeat(MAX_COLUMNS as usize));
+    let err = parse_ledger("wide.csv", wide.as_bytes()).unwrap_err();
+    assert!(err.message.contains("columns, over the limit"), "{err}");
+    assert_eq!(err.position.row, Some(1));
+    // Exactly at the limit is fine.
+    let edge = format!(
+        "機器名称{}\nモニタ\n",
+        ",x".repeat(MAX_COLUMNS as usize - 1)
+    );
+    assert_eq!(ok("edge.csv", edge.as_bytes()).rows.len(), 1);
+}
+
+#[test]
 fn no_header_is_an_error() {
     let err = parse_ledger("x.csv", b"a,b,c\n1,2,3\n").unwrap_err();
     assert!(err.message.contains("no header row"), "{err}");

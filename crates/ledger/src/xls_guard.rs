@@ -146,21 +146,28 @@ impl<'a> Cfb<'a> {
             lo | hi << 32
         };
         let root = dir.get(..128).ok_or_else(|| bad("empty directory"))?;
+        let named = |e: &[u8], want: &str| {
+            let len = u16_at(e, 64).unwrap_or(0) as usize;
+            let name: Vec<u16> = e
+                .get(..len.min(64))
+                .unwrap_or(&[])
+                .chunks_exact(2)
+                .filter_map(|c| u16_at(c, 0))
+                .collect();
+            String::from_utf16_lossy(&name)
+                .trim_end_matches('\0')
+                .eq_ignore_ascii_case(want)
+        };
+        // Password-protected xlsx files are compound files holding an EncryptedPackage stream.
+        if dir.chunks_exact(128).any(|e| named(e, "EncryptedPackage")) {
+            return Err(FormatError::new(
+                "the workbook is password-protected; save a copy without a password and import that",
+                Position::default(),
+            ));
+        }
         let entry = dir
             .chunks_exact(128)
-            .find(|e| {
-                let len = u16_at(e, 64).unwrap_or(0) as usize;
-                let name: Vec<u16> = e
-                    .get(..len.min(64))
-                    .unwrap_or(&[])
-                    .chunks_exact(2)
-                    .filter_map(|c| u16_at(c, 0))
-                    .collect();
-                let name = String::from_utf16_lossy(&name);
-                let name = name.trim_end_matches('\0');
-                e.get(66) == Some(&2)
-                    && (name.eq_ignore_ascii_case("Workbook") || name.eq_ignore_ascii_case("Book"))
-            })
+            .find(|e| e.get(66) == Some(&2) && (named(e, "Workbook") || named(e, "Book")))
             .ok_or_else(|| bad("no Workbook stream"))?;
         let start = u32_at(entry, 116).unwrap_or(END_OF_CHAIN);
         let size = size_of(entry);

@@ -530,10 +530,11 @@ fn arbitrary_bytes_never_panic() {
         titled_workbook(),
         b"PK\x03\x04".to_vec(),
         vec![0xD0, 0xCF, 0x11, 0xE0],
+        biff8(&[(0, 0, "機器名称"), (1, 0, "モニタ")], (0, 2, 0, 1)),
     ];
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     for seed in &seeds {
-        for _ in 0..40 {
+        for _ in 0..150 {
             let mut b = seed.clone();
             for _ in 0..4 {
                 state ^= state << 13;
@@ -601,11 +602,11 @@ fn biff8(cells: &[(u16, u16, &str)], dims: (u32, u32, u16, u16)) -> Vec<u8> {
         rec(&mut s, 0x0204, &b);
     }
     rec(&mut s, 0x000A, &[]);
-    compound_file(s)
+    compound_file(s, "Workbook")
 }
 
 /// Version-3 compound file: header, one FAT sector, one directory sector, then the stream.
-fn compound_file(mut stream: Vec<u8>) -> Vec<u8> {
+fn compound_file(mut stream: Vec<u8>, stream_name: &str) -> Vec<u8> {
     let padded = stream.len().max(4096).div_ceil(512) * 512;
     stream.resize(padded, 0);
     let n = padded / 512;
@@ -655,7 +656,7 @@ fn compound_file(mut stream: Vec<u8>) -> Vec<u8> {
             e[120..124].copy_from_slice(&size.to_le_bytes());
         };
     entry(&mut dir, 0, "Root Entry", 5, 1, 0xFFFF_FFFE, 0);
-    entry(&mut dir, 1, "Workbook", 2, 0xFFFF_FFFF, 2, padded as u32);
+    entry(&mut dir, 1, stream_name, 2, 0xFFFF_FFFF, 2, padded as u32);
     for i in 2..4 {
         dir[i * 128 + 68..i * 128 + 80].fill(0xFF);
     }
@@ -703,6 +704,13 @@ fn xls_dense_range_bombs_are_rejected() {
     )
     .unwrap_err();
     assert!(err.message.contains("65536 rows × 256 columns"), "{err}");
+    // A password-protected xlsx is a compound file with an EncryptedPackage stream.
+    let err = parse_ledger(
+        "locked.xlsx",
+        &compound_file(vec![1; 5000], "EncryptedPackage"),
+    )
+    .unwrap_err();
+    assert!(err.message.contains("password-protected"), "{err}");
     // Truncated compound file.
     let whole = biff8(&[(0, 0, "機器名称")], (0, 1, 0, 1));
     assert!(parse_ledger("cut.xls", &whole[..1000]).is_err());

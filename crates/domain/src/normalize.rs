@@ -289,9 +289,19 @@ pub fn normalize_date(s: &str) -> Option<String> {
     Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// The keyword before a bracketed remark: `有（VPN）` → `有`.
+fn head(s: &str) -> String {
+    let k = key(s);
+    match k.split_once('(') {
+        Some((h, _)) if !h.trim().is_empty() => h.trim().to_string(),
+        _ => k,
+    }
+}
+
 /// リモート保守回線の有無: 有/あり/○/yes → Yes, 無/なし/×/no → No, 不明/unknown → Unknown.
+/// A bracketed remark after the keyword (`有（VPN）`) is ignored.
 pub fn parse_remote_line(s: &str) -> Option<RemoteLine> {
-    match key(s).as_str() {
+    match head(s).as_str() {
         "有" | "有り" | "あり" | "○" | "〇" | "◯" | "yes" | "y" | "true" | "1" => {
             Some(RemoteLine::Yes)
         }
@@ -304,8 +314,9 @@ pub fn parse_remote_line(s: &str) -> Option<RemoteLine> {
 }
 
 /// 稼働状況: 稼働/稼動/使用中 → Active, 休止/停止 → Inactive, 廃棄/廃止 → Disposed, or the English codes.
+/// A bracketed remark after the keyword (`休止（予備機）`) is ignored.
 pub fn parse_status(s: &str) -> Option<DeviceStatus> {
-    let k = key(s).replace([' ', '-'], "_");
+    let k = head(s).replace([' ', '-'], "_");
     match k.as_str() {
         "稼働" | "稼動" | "稼働中" | "稼動中" | "使用中" | "運用中" | "in_use" | "active" => {
             Some(DeviceStatus::Active)
@@ -497,6 +508,9 @@ mod tests {
             assert_eq!(parse_remote_line(s), Some(RemoteLine::No), "{s}");
         }
         assert_eq!(parse_remote_line("不明"), Some(RemoteLine::Unknown));
+        assert_eq!(parse_remote_line("有（VPN）"), Some(RemoteLine::Yes));
+        assert_eq!(parse_remote_line("（VPN）"), None);
+        assert_eq!(parse_status("休止(予備機)"), Some(DeviceStatus::Inactive));
         assert_eq!(parse_remote_line("たぶん"), None);
 
         assert_eq!(parse_status("稼働"), Some(DeviceStatus::Active));

@@ -87,12 +87,13 @@ struct Reject {
     reason: String,
 }
 
+/// Store one cell. `Ok(Some(message))` means stored with a warning.
 fn set_field(
     d: &mut DeviceFields,
     field: Field,
     value: String,
     heading: &str,
-) -> Result<(), Reject> {
+) -> Result<Option<String>, Reject> {
     let bad = |what: &str| Reject {
         column: Some(heading.to_string()),
         reason: format!("{what} not understood: {:?}", truncate(&value, 60)),
@@ -104,10 +105,17 @@ fn set_field(
         Field::InstallDate => d.install_date = Some(date(&value)?),
         Field::EolDate => d.eol_date = Some(date(&value)?),
         Field::EosDate => d.eos_date = Some(date(&value)?),
-        Field::RemoteLine => {
-            d.remote_line =
-                parse_remote_line(&value).ok_or_else(|| bad("remote line (有/無/不明)"))?
-        }
+        // Not a reason to reject the device: an unreadable flag is "unknown", with a warning.
+        Field::RemoteLine => match parse_remote_line(&value) {
+            Some(v) => d.remote_line = v,
+            None => {
+                d.remote_line = mdsec_domain::RemoteLine::Unknown;
+                return Ok(Some(format!(
+                    "remote line {:?} not understood (expected 有/無/不明); imported as unknown",
+                    truncate(&value, 60)
+                )));
+            }
+        },
         Field::Status => {
             d.status = parse_status(&value).ok_or_else(|| bad("status (稼働/休止/廃棄)"))?
         }
@@ -137,7 +145,7 @@ fn set_field(
         Field::Owner => d.owner = Some(trimmed(value)),
         Field::Notes => d.notes = Some(trimmed(value)),
     }
-    Ok(())
+    Ok(None)
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -151,8 +159,9 @@ fn build_row(
     cells: Vec<(u32, String)>,
     columns: &[Option<Column>],
     name_heading: Option<&str>,
-) -> Result<DeviceFields, Reject> {
+) -> Result<(DeviceFields, Vec<(u32, String)>), Reject> {
     let mut d = DeviceFields::default();
+    let mut warnings = Vec::new();
     for (col, raw) in cells {
         let Some(Some(column)) = columns.get(col as usize) else {
             continue;
@@ -169,7 +178,11 @@ fn build_row(
             continue;
         }
         match &column.target {
-            Target::Field(f) => set_field(&mut d, *f, value, &column.heading)?,
+            Target::Field(f) => {
+                if let Some(w) = set_field(&mut d, *f, value, &column.heading)? {
+                    warnings.push((col, w));
+                }
+            }
             Target::Custom(key) => {
                 d.custom.insert(key.clone(), trimmed(value));
             }
@@ -182,7 +195,7 @@ fn build_row(
             reason: "device name (機器名称) is missing".into(),
         });
     }
-    Ok(d)
+    Ok((d, warnings))
 }
 
 fn note_warning(
@@ -356,10 +369,28 @@ pub fn build(
             }
         }
         match build_row(row.cells, &by_index, name_heading.as_deref()) {
-            Ok(fields) => out.rows.push(LedgerRow {
-                row: row.row,
-                fields,
-            }),
+            Ok((fields, row_warnings)) => {
+                for (col, message) in row_warnings {
+                    let cell = format!("{}{}", column_letters(col), row.row);
+                    warn(
+                        &mut out,
+                        Diagnostic::warning(
+                            "ledger-value",
+                            message,
+                            Position {
+                                sheet: sheet.clone(),
+                                row: Some(row.row),
+                                cell: Some(cell),
+                                ..Default::default()
+                            },
+                        ),
+                    );
+                }
+                out.rows.push(LedgerRow {
+                    row: row.row,
+                    fields,
+                })
+            }
             Err(r) => out.rejected.push(RejectedRow {
                 row: row.row,
                 column: r.column,

@@ -29,7 +29,9 @@ ME-002,輸液ポンプ,テルモ,TE-171,A-77,10.0.0.7,001a.2b3c.4d5f,H31.4.30,45
 ME-003,,テルモ,TE-171,,,,,,,,,,\r\n\
 ME-004,人工呼吸器,,,,,zz:zz,,,,,,,\r\n\
 ME-005,超音波診断装置,,,,,,2023/2/30,,,,,,\r\n\
-ME-006,電子カルテ端末,,,,,,,,,クラス5,,,\r\n";
+ME-006,電子カルテ端末,,,,,,,,,クラス5,,,\r\n\
+ME-007,CT装置,,,,,,,,要確認,,,,\r\n\
+ME-008,透析装置,,,,,,,,有（VPN）,,休止（予備機）,,\r\n";
 
 #[test]
 fn shift_jis_csv_with_title_rows() {
@@ -43,7 +45,7 @@ fn shift_jis_csv_with_title_rows() {
     assert_eq!(p.sheet, None);
     assert_eq!(p.header_row, 4);
     assert_eq!(p.unmapped_columns, vec!["点検周期".to_string()]);
-    assert_eq!(p.rows.len(), 2);
+    assert_eq!(p.rows.len(), 4);
     let a = &p.rows[0];
     assert_eq!(a.row, 5);
     assert_eq!(a.fields.management_number.as_deref(), Some("ME-001"));

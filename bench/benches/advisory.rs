@@ -28,7 +28,11 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 /// Every OSV advisory of the three databases, read into memory: (is YAML, bytes).
 fn osv_corpus() -> Vec<(bool, Vec<u8>)> {
     let mut out = Vec::new();
-    for (dir, ext, yaml) in [("osv/go", ".json", false), ("osv/pypi", ".yaml", true), ("rustsec/osv", ".json", false)] {
+    for (dir, ext, yaml) in [
+        ("osv/go", ".json", false),
+        ("osv/pypi", ".yaml", true),
+        ("rustsec/osv", ".json", false),
+    ] {
         let mut paths = Vec::new();
         files(&data(dir), ext, &mut paths);
         out.extend(paths.into_iter().map(|p| (yaml, std::fs::read(p).unwrap())));
@@ -54,7 +58,10 @@ fn load_osv_corpus(corpus: &[(bool, Vec<u8>)]) -> usize {
 fn largest(dir: &str, ext: &str) -> Vec<u8> {
     let mut paths = Vec::new();
     files(&data(dir), ext, &mut paths);
-    let p = paths.into_iter().max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).unwrap();
+    let p = paths
+        .into_iter()
+        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .unwrap();
     std::fs::read(p).unwrap()
 }
 
@@ -62,8 +69,12 @@ fn bench(c: &mut Criterion) {
     let osv = largest("osv/go", ".json");
     let mut g = c.benchmark_group("osv_json_largest_go");
     g.sample_size(20);
-    g.bench_function("typed", |b| b.iter(|| mdsec_advisory::parse_osv_json(black_box(&osv)).unwrap()));
-    g.bench_function("value", |b| b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&osv)).unwrap()));
+    g.bench_function("typed", |b| {
+        b.iter(|| mdsec_advisory::parse_osv_json(black_box(&osv)).unwrap())
+    });
+    g.bench_function("value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&osv)).unwrap())
+    });
     g.finish();
 
     let csaf = std::fs::read(data("oasis-csaf/examples/csaf/rhsa-2021_5186.json")).unwrap();
@@ -72,16 +83,24 @@ fn bench(c: &mut Criterion) {
     g.bench_function("typed_with_mandatory_tests", |b| {
         b.iter(|| mdsec_advisory::parse_csaf("rhsa", black_box(&csaf)).unwrap())
     });
-    g.bench_function("value", |b| b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&csaf)).unwrap()));
+    g.bench_function("value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&csaf)).unwrap())
+    });
     g.finish();
 
     let corpus = osv_corpus();
     let start = Instant::now();
     let n = load_osv_corpus(&corpus);
-    eprintln!("osv corpus: {n}/{} advisories parsed in {:?}", corpus.len(), start.elapsed());
+    eprintln!(
+        "osv corpus: {n}/{} advisories parsed in {:?}",
+        corpus.len(),
+        start.elapsed()
+    );
     let mut g = c.benchmark_group("osv_corpus");
     g.sample_size(10);
-    g.bench_function("go_pypa_rustsec_all", |b| b.iter(|| load_osv_corpus(black_box(&corpus))));
+    g.bench_function("go_pypa_rustsec_all", |b| {
+        b.iter(|| load_osv_corpus(black_box(&corpus)))
+    });
     g.finish();
 }
 

@@ -5,8 +5,12 @@ use mdsec_domain::manufacturer::{ManufacturerAliases, ModelAliases};
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("demo");
     g.sample_size(10);
-    g.bench_function("demo_hospital", |b| b.iter(|| black_box(mdsec_demo::demo_hospital())));
-    g.bench_function("alias_table_builtin", |b| b.iter(|| black_box(ManufacturerAliases::builtin())));
+    g.bench_function("demo_hospital", |b| {
+        b.iter(|| black_box(mdsec_demo::demo_hospital()))
+    });
+    g.bench_function("alias_table_builtin", |b| {
+        b.iter(|| black_box(ManufacturerAliases::builtin()))
+    });
     let aliases = ManufacturerAliases::builtin();
     let models = ModelAliases::builtin();
     let hospital = mdsec_demo::demo_hospital();

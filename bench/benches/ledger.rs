@@ -18,16 +18,39 @@ fn ledger(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(devices.len() as u64));
     g.bench_function("parse_xlsx", |b| {
-        b.iter(|| parse_ledger("bench.xlsx", black_box(&xlsx)).expect("parses").rows.len())
+        b.iter(|| {
+            parse_ledger("bench.xlsx", black_box(&xlsx))
+                .expect("parses")
+                .rows
+                .len()
+        })
     });
     g.bench_function("parse_csv_shift_jis", |b| {
-        b.iter(|| parse_ledger("bench.csv", black_box(&sjis)).expect("parses").rows.len())
+        b.iter(|| {
+            parse_ledger("bench.csv", black_box(&sjis))
+                .expect("parses")
+                .rows
+                .len()
+        })
     });
     g.bench_function("parse_csv_utf8_bom", |b| {
-        b.iter(|| parse_ledger("bench.csv", black_box(&utf8)).expect("parses").rows.len())
+        b.iter(|| {
+            parse_ledger("bench.csv", black_box(&utf8))
+                .expect("parses")
+                .rows
+                .len()
+        })
     });
-    g.bench_function("write_xlsx", |b| b.iter(|| write_xlsx(black_box(&devices), Lang::Ja).expect("writes").len()));
-    g.bench_function("write_csv", |b| b.iter(|| write_csv(black_box(&devices), Lang::Ja).len()));
+    g.bench_function("write_xlsx", |b| {
+        b.iter(|| {
+            write_xlsx(black_box(&devices), Lang::Ja)
+                .expect("writes")
+                .len()
+        })
+    });
+    g.bench_function("write_csv", |b| {
+        b.iter(|| write_csv(black_box(&devices), Lang::Ja).len())
+    });
     g.finish();
 }
 

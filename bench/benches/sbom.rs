@@ -30,8 +30,11 @@ fn generated(n: usize) -> Vec<u8> {
 }
 
 fn bench(c: &mut Criterion) {
-    let medical = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/sbom-medical/narrow.sbom.json"))
-        .expect("shared/data/sbom-medical/narrow.sbom.json");
+    let medical = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/sbom-medical/narrow.sbom.json"
+    ))
+    .expect("shared/data/sbom-medical/narrow.sbom.json");
     for (name, bytes) in [("cyclonedx-5000", generated(5000)), ("medical", medical)] {
         let mut g = c.benchmark_group(format!("sbom/{name}"));
         g.sample_size(10);

@@ -20,13 +20,19 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    let range = VersRange::parse("vers:npm/>=1.0.0|<1.4.0|>=2.0.0|<2.3.5|!=2.1.0|>=3.0.0-rc.1|<3.0.2").expect("valid vers");
-    g.bench_function("contains", |b| b.iter(|| black_box(range.contains(black_box("2.3.1")))));
+    let range =
+        VersRange::parse("vers:npm/>=1.0.0|<1.4.0|>=2.0.0|<2.3.5|!=2.1.0|>=3.0.0-rc.1|<3.0.2")
+            .expect("valid vers");
+    g.bench_function("contains", |b| {
+        b.iter(|| black_box(range.contains(black_box("2.3.1"))))
+    });
     g.bench_function("parse_vers", |b| {
         b.iter(|| VersRange::parse(black_box("vers:pypi/<=1.3.0|3.0.0|>=4.0|<4.2.1|!=4.1")))
     });
     let fw = firmware::parse_range(">= 1.0.0 | <= 1.3.1");
-    g.bench_function("firmware_in_range", |b| b.iter(|| black_box(firmware::in_range(black_box("V1.2.0 build 77"), &fw))));
+    g.bench_function("firmware_in_range", |b| {
+        b.iter(|| black_box(firmware::in_range(black_box("V1.2.0 build 77"), &fw)))
+    });
     g.finish();
 }
 

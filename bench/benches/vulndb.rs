@@ -18,10 +18,19 @@ fn nvd(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(page.len() as u64));
     g.bench_function("typed_parse_nvd", |b| {
-        b.iter(|| mdsec_vulndb::parse_nvd("page.json", black_box(&page)).unwrap().vulnerabilities.len())
+        b.iter(|| {
+            mdsec_vulndb::parse_nvd("page.json", black_box(&page))
+                .unwrap()
+                .vulnerabilities
+                .len()
+        })
     });
     g.bench_function("typed_stream_from_reader", |b| {
-        b.iter(|| mdsec_vulndb::NvdStream::new(black_box(&page[..])).filter(|r| r.is_ok()).count())
+        b.iter(|| {
+            mdsec_vulndb::NvdStream::new(black_box(&page[..]))
+                .filter(|r| r.is_ok())
+                .count()
+        })
     });
     g.bench_function("serde_json_value", |b| {
         b.iter(|| {
@@ -37,8 +46,12 @@ fn kev_jvn(c: &mut Criterion) {
     let jvn = data("jvn/examples/hnd/dataFeed_jvndb_detail_hnd.xml");
     let mut g = c.benchmark_group("feeds");
     g.sample_size(10);
-    g.bench_function("kev_json", |b| b.iter(|| mdsec_vulndb::parse_kev_json("kev.json", black_box(&kev)).unwrap()));
-    g.bench_function("jvn_detail_xml", |b| b.iter(|| mdsec_vulndb::parse_jvn("d.xml", black_box(&jvn)).unwrap()));
+    g.bench_function("kev_json", |b| {
+        b.iter(|| mdsec_vulndb::parse_kev_json("kev.json", black_box(&kev)).unwrap())
+    });
+    g.bench_function("jvn_detail_xml", |b| {
+        b.iter(|| mdsec_vulndb::parse_jvn("d.xml", black_box(&jvn)).unwrap())
+    });
     g.finish();
 }
 

@@ -206,7 +206,10 @@ mod tests {
 
     #[test]
     fn eos_compares_iso_dates() {
-        let d = DeviceFields { eos_date: Some("2024-03-31".into()), ..Default::default() };
+        let d = DeviceFields {
+            eos_date: Some("2024-03-31".into()),
+            ..Default::default()
+        };
         assert!(d.is_past_eos("2024-03-31"));
         assert!(!d.is_past_eos("2024-03-30"));
     }

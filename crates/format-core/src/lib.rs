@@ -29,13 +29,23 @@ pub struct Position {
 
 impl Position {
     pub fn line_col(line: u64, column: u64) -> Self {
-        Position { line: Some(line), column: Some(column), ..Default::default() }
+        Position {
+            line: Some(line),
+            column: Some(column),
+            ..Default::default()
+        }
     }
     pub fn path(path: impl Into<String>) -> Self {
-        Position { path: Some(path.into()), ..Default::default() }
+        Position {
+            path: Some(path.into()),
+            ..Default::default()
+        }
     }
     pub fn row(row: u64) -> Self {
-        Position { row: Some(row), ..Default::default() }
+        Position {
+            row: Some(row),
+            ..Default::default()
+        }
     }
     pub fn is_empty(&self) -> bool {
         *self == Position::default()
@@ -86,11 +96,25 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn warning(code: impl Into<String>, message: impl Into<String>, position: Position) -> Self {
-        Diagnostic { severity: Severity::Warning, code: code.into(), message: message.into(), position }
+    pub fn warning(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        position: Position,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            code: code.into(),
+            message: message.into(),
+            position,
+        }
     }
     pub fn error(code: impl Into<String>, message: impl Into<String>, position: Position) -> Self {
-        Diagnostic { severity: Severity::Error, code: code.into(), message: message.into(), position }
+        Diagnostic {
+            severity: Severity::Error,
+            code: code.into(),
+            message: message.into(),
+            position,
+        }
     }
 }
 
@@ -115,7 +139,11 @@ pub struct FormatError {
 
 impl FormatError {
     pub fn new(message: impl Into<String>, position: Position) -> Self {
-        FormatError { file: None, message: message.into(), position }
+        FormatError {
+            file: None,
+            message: message.into(),
+            position,
+        }
     }
     pub fn at_line(message: impl Into<String>, line: u64, column: u64) -> Self {
         Self::new(message, Position::line_col(line, column))
@@ -129,7 +157,11 @@ impl FormatError {
         let msg = err.to_string();
         // serde_json appends " at line L column C"; keep the message without it.
         let message = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        Self::at_line(format!("invalid JSON: {message}"), err.line() as u64, err.column() as u64)
+        Self::at_line(
+            format!("invalid JSON: {message}"),
+            err.line() as u64,
+            err.column() as u64,
+        )
     }
 }
 
@@ -214,13 +246,18 @@ mod tests {
     fn error_display_names_file_and_place() {
         let e = FormatError::at_line("bad", 3, 7).in_file("x.json");
         assert_eq!(e.to_string(), "x.json: bad (line 3, column 7)");
-        let e = FormatError::from_json(&serde_json::from_str::<serde_json::Value>("{\n,}").unwrap_err());
+        let e = FormatError::from_json(
+            &serde_json::from_str::<serde_json::Value>("{\n,}").unwrap_err(),
+        );
         assert_eq!(e.position.line, Some(2));
     }
 
     #[test]
     fn size_guard() {
         assert!(check_size(10, 10, "doc").is_ok());
-        assert!(check_size(11, 10, "doc").unwrap_err().message.contains("over the limit"));
+        assert!(check_size(11, 10, "doc")
+            .unwrap_err()
+            .message
+            .contains("over the limit"));
     }
 }

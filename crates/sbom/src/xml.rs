@@ -197,7 +197,11 @@ fn start(s: &BytesStart, line: u64) -> Result<Element, String> {
         let a = a.map_err(|e| e.to_string())?;
         let key = String::from_utf8(a.key.as_ref().to_vec())
             .map_err(|_| "attribute name is not UTF-8")?;
-        let value = a.unescape_value().map_err(|e| e.to_string())?;
+        // Decode by hand: `unescape_value` disappears when another crate in the build enables
+        // quick-xml's `encoding` feature (calamine does), and our documents are UTF-8 anyway.
+        let raw =
+            std::str::from_utf8(&a.value).map_err(|_| format!("attribute `{key}` is not UTF-8"))?;
+        let value = quick_xml::escape::unescape(raw).map_err(|e| e.to_string())?;
         if value.len() > MAX_STRING {
             return Err(format!("attribute `{key}` longer than {MAX_STRING} bytes"));
         }

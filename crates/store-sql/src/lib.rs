@@ -111,7 +111,8 @@ pub(crate) async fn insert_batch(
     columns: &[&str],
     rows: Vec<Vec<Val>>,
 ) -> StoreResult<()> {
-    const MAX_PARAMS: usize = 30_000;
+    // Large enough to amortise statement overhead, small enough that SQLite plans it quickly.
+    const MAX_PARAMS: usize = 4_000;
     let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {

@@ -1,0 +1,359 @@
+//! The JSON API under `/api/v1`, for scripts and other systems. Bearer tokens (`mdsec token create`)
+//! or a browser session with the `X-CSRF-Token` header. Errors are `{"error": {"code", "message"}}`.
+
+use crate::context::Ctx;
+use crate::error::{WebError, WebResult};
+use crate::pages::devices::ListParams;
+use crate::{policy, AppState};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use mdsec_domain::{normalize, DeviceFields};
+use mdsec_store::{AuditQuery, Device};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Largest JSON body the API reads.
+pub const MAX_JSON_BODY: usize = 1 << 20;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/me", get(me))
+        .route("/devices", get(list_devices).post(create_device))
+        .route(
+            "/devices/{id}",
+            get(get_device).put(update_device).delete(delete_device),
+        )
+        .route("/devices/{id}/history", get(device_history))
+        .route("/audit", get(audit))
+}
+
+fn api<T>(r: Result<T, WebError>) -> Result<T, WebError> {
+    r.map_err(WebError::json)
+}
+
+fn csrf(ctx: &Ctx, headers: &HeaderMap) -> WebResult<()> {
+    ctx.check_csrf(headers.get("x-csrf-token").and_then(|v| v.to_str().ok()))
+}
+
+async fn me(ctx: Ctx) -> Json<Value> {
+    Json(json!({"user": ctx.user}))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ApiListParams {
+    #[serde(flatten)]
+    pub list: ListParams,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+async fn list_devices(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<ApiListParams>,
+) -> WebResult<Json<Value>> {
+    let mut q = p.list.to_query(&ctx, p.limit.unwrap_or(50));
+    if let Some(o) = p.offset {
+        q.offset = o;
+    }
+    let page = api(state
+        .app
+        .store
+        .list_devices(&q)
+        .await
+        .map_err(WebError::from))?;
+    Ok(Json(
+        json!({"items": page.items, "total": page.total, "limit": q.clone().clamped().limit, "offset": q.offset.max(0)}),
+    ))
+}
+
+async fn load(state: &AppState, ctx: &Ctx, id: i64) -> WebResult<Device> {
+    let d = api(state.app.store.get_device(id).await.map_err(WebError::from))?
+        .ok_or_else(|| WebError::not_found().json())?;
+    if !policy::can_view_device(&ctx.user, &d) {
+        return Err(WebError::not_found().json());
+    }
+    Ok(d)
+}
+
+async fn get_device(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> WebResult<Json<Device>> {
+    Ok(Json(load(&state, &ctx, id).await?))
+}
+
+async fn device_history(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> WebResult<Json<Value>> {
+    load(&state, &ctx, id).await?;
+    let h = api(state
+        .app
+        .store
+        .device_history(id)
+        .await
+        .map_err(WebError::from))?;
+    Ok(Json(json!({"items": h, "total": h.len()})))
+}
+
+/// The body of POST and PUT: the device's fields, plus the version the client last saw (optional).
+fn parse_fields(state: &AppState, body: &Bytes) -> WebResult<(DeviceFields, Option<i64>)> {
+    if body.len() > MAX_JSON_BODY {
+        return Err(WebError::bad_request(format!("body over {MAX_JSON_BODY} bytes")).json());
+    }
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
+        WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json",
+            e.to_string(),
+        )
+        .json()
+    })?;
+    let version = value.get("version").and_then(Value::as_i64);
+    if let Some(obj) = value.as_object_mut() {
+        for k in ["id", "version", "created_at", "updated_at", "deleted"] {
+            obj.remove(k);
+        }
+    }
+    let f: DeviceFields = serde_json::from_value(value).map_err(|e| {
+        WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_device",
+            e.to_string(),
+        )
+        .json()
+    })?;
+    let f = validate(f).map_err(|errors| {
+        WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_device",
+            errors.join("; "),
+        )
+        .json()
+    })?;
+    Ok((state.app.normalise(f), version))
+}
+
+/// The same rules as the HTML form: name required; IP, MAC and dates in normal form.
+pub fn validate(mut f: DeviceFields) -> Result<DeviceFields, Vec<String>> {
+    let mut errors = Vec::new();
+    if f.name.trim().is_empty() {
+        errors.push("name is required".to_string());
+    }
+    if let Some(ip) = f.ip.as_deref().filter(|s| !s.trim().is_empty()) {
+        match normalize::normalize_ip(ip) {
+            Some(v) => f.ip = Some(v),
+            None => errors.push(format!("ip: not an IP address: {ip}")),
+        }
+    }
+    if let Some(mac) = f.mac.as_deref().filter(|s| !s.trim().is_empty()) {
+        match normalize::normalize_mac(mac) {
+            Some(v) => f.mac = Some(v),
+            None => errors.push(format!("mac: not a MAC address: {mac}")),
+        }
+    }
+    for (name, slot) in [
+        ("install_date", &mut f.install_date),
+        ("eol_date", &mut f.eol_date),
+        ("eos_date", &mut f.eos_date),
+    ] {
+        if let Some(d) = slot.as_deref().filter(|s| !s.trim().is_empty()) {
+            match normalize::normalize_date(d) {
+                Some(v) => *slot = Some(v),
+                None => errors.push(format!("{name}: not a date: {d}")),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(f)
+    } else {
+        Err(errors)
+    }
+}
+
+async fn create_device(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> WebResult<Response> {
+    api(csrf(&ctx, &headers))?;
+    let (fields, _) = parse_fields(&state, &body)?;
+    if !policy::can_create_devices(&ctx.user)
+        || !policy::can_edit_in_department(&ctx.user, fields.department.as_deref())
+    {
+        return Err(WebError::forbidden().json());
+    }
+    let d = api(state
+        .app
+        .store
+        .create_device(&ctx.actor(), fields)
+        .await
+        .map_err(WebError::from))?;
+    Ok((StatusCode::CREATED, Json(d)).into_response())
+}
+
+async fn update_device(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> WebResult<Json<Device>> {
+    api(csrf(&ctx, &headers))?;
+    let current = load(&state, &ctx, id).await?;
+    if !policy::can_edit_device(&ctx.user, &current) {
+        return Err(WebError::forbidden().json());
+    }
+    let (fields, version) = parse_fields(&state, &body)?;
+    if !policy::can_edit_in_department(&ctx.user, fields.department.as_deref()) {
+        return Err(WebError::forbidden().json());
+    }
+    let d = api(state
+        .app
+        .store
+        .update_device(&ctx.actor(), id, fields, version)
+        .await
+        .map_err(WebError::from))?;
+    Ok(Json(d))
+}
+
+async fn delete_device(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> WebResult<StatusCode> {
+    api(csrf(&ctx, &headers))?;
+    let current = load(&state, &ctx, id).await?;
+    if !policy::can_edit_device(&ctx.user, &current) {
+        return Err(WebError::forbidden().json());
+    }
+    api(state
+        .app
+        .store
+        .delete_device(&ctx.actor(), id)
+        .await
+        .map_err(WebError::from))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditParams {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+async fn audit(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<AuditParams>,
+) -> WebResult<Json<Value>> {
+    if !policy::can_view_audit(&ctx.user) {
+        return Err(WebError::forbidden().json());
+    }
+    let page = api(state
+        .app
+        .store
+        .list_audit(&AuditQuery {
+            entity: p.entity,
+            entity_id: p.entity_id,
+            limit: p.limit.unwrap_or(100),
+            offset: p.offset.unwrap_or(0),
+        })
+        .await
+        .map_err(WebError::from))?;
+    Ok(Json(json!({"items": page.items, "total": page.total})))
+}
+
+async fn openapi(_ctx: Ctx) -> Json<Value> {
+    Json(openapi_document())
+}
+
+/// The OpenAPI 3.1 description of this API.
+pub fn openapi_document() -> Value {
+    let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let text = json!({"type": ["string", "null"]});
+    let mut device_props = serde_json::Map::new();
+    for (name, _) in crate::pages::devices::FORM_FIELDS {
+        device_props.insert((*name).to_string(), text.clone());
+    }
+    device_props.insert("name".into(), json!({"type": "string", "minLength": 1}));
+    device_props.insert(
+        "remote_line".into(),
+        json!({"enum": ["yes", "no", "unknown"]}),
+    );
+    device_props.insert(
+        "status".into(),
+        json!({"enum": ["active", "inactive", "disposed"]}),
+    );
+    device_props.insert("criticality".into(), json!({"enum": ["life_sustaining", "patient_connected", "diagnostic", "non_clinical", null]}));
+    device_props.insert(
+        "device_class".into(),
+        json!({"enum": ["I", "II", "III", "IV", null]}),
+    );
+    device_props.insert(
+        "custom".into(),
+        json!({"type": "object", "additionalProperties": {"type": "string"}}),
+    );
+    let fields = json!({"type": "object", "required": ["name"], "properties": device_props});
+    let list_params: Vec<Value> = ["q", "department", "status", "criticality", "remote_line", "sort", "dir"]
+        .iter()
+        .map(|n| json!({"name": n, "in": "query", "schema": {"type": "string"}}))
+        .chain([
+            json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}}),
+            json!({"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}),
+        ])
+        .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "mdsec API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Medical-device ledger of a hospital. Authenticate with `Authorization: Bearer <token>` (mdsec token create)."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "DeviceFields": fields,
+                "Device": {"allOf": [{"$ref": "#/components/schemas/DeviceFields"}, {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "version": {"type": "integer"}, "created_at": {"type": "string"},
+                    "updated_at": {"type": "string"}, "deleted": {"type": "boolean"}}}]},
+                "DevicePage": {"type": "object", "required": ["items", "total"], "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Device"}}, "total": {"type": "integer"},
+                    "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
+            }
+        },
+        "paths": {
+            "/devices": {
+                "get": {"summary": "List devices (search, filter, sort, paginate)", "parameters": list_params,
+                        "responses": {"200": {"description": "a page of devices", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DevicePage"}}}}, "401": err}},
+                "post": {"summary": "Create a device", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeviceFields"}}}},
+                         "responses": {"201": {"description": "created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Device"}}}}, "401": err, "403": err, "422": err}}
+            },
+            "/devices/{id}": {
+                "parameters": [id_param],
+                "get": {"summary": "One device", "responses": {"200": {"description": "the device", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Device"}}}}, "404": err}},
+                "put": {"summary": "Replace a device's fields; send `version` to refuse concurrent edits", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeviceFields"}}}},
+                        "responses": {"200": {"description": "updated", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Device"}}}}, "403": err, "404": err, "409": err, "422": err}},
+                "delete": {"summary": "Soft-delete a device (history is kept)", "responses": {"204": {"description": "deleted"}, "403": err, "404": err}}
+            },
+            "/devices/{id}/history": {"parameters": [id_param], "get": {"summary": "Change history of a device", "responses": {"200": {"description": "history entries"}, "404": err}}},
+            "/audit": {"get": {"summary": "Audit log (admin, information-systems officer, auditor)", "responses": {"200": {"description": "audit entries"}, "403": err}}},
+            "/me": {"get": {"summary": "The authenticated user", "responses": {"200": {"description": "user"}}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+        }
+    })
+}

@@ -1,0 +1,244 @@
+//! Credentials: argon2id passwords, TOTP second factor, random secrets, login rate limiting.
+//!
+//! Secrets (passwords, session ids, API tokens, TOTP seeds) never reach logs or the audit log; only
+//! SHA-256 digests of session ids and tokens are stored.
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Minimum password length mdsec accepts for any account.
+pub const MIN_PASSWORD_LEN: usize = 10;
+
+/// Hash a password with argon2id (the crate's default algorithm and parameters, OWASP-conformant).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A verifier hash to burn the same time when the user does not exist (no username oracle).
+pub fn dummy_verify(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let h = DUMMY.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default());
+    let _ = verify_password(password, h);
+}
+
+/// `n` random bytes, base64url without padding.
+pub fn random_token(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    rand::thread_rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A random password for the first admin when none is given: 20 characters, unambiguous alphabet.
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// API tokens look like `mdsec_<43 chars>` so they are recognisable in leaked-secret scans.
+pub const TOKEN_PREFIX: &str = "mdsec_";
+
+pub fn new_api_token() -> String {
+    format!("{TOKEN_PREFIX}{}", random_token(32))
+}
+
+// ---- TOTP (RFC 6238, SHA-1, 30 s, 6 digits: what every authenticator app speaks) ----
+
+const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+pub fn base32_encode(data: &[u8]) -> String {
+    let mut out = String::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for &b in data {
+        buffer = (buffer << 8) | b as u32;
+        bits += 8;
+        while bits >= 5 {
+            out.push(BASE32[((buffer >> (bits - 5)) & 31) as usize] as char);
+            bits -= 5;
+        }
+    }
+    if bits > 0 {
+        out.push(BASE32[((buffer << (5 - bits)) & 31) as usize] as char);
+    }
+    out
+}
+
+pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in s.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        let v = BASE32
+            .iter()
+            .position(|&b| b as char == c.to_ascii_uppercase())? as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    Some(out)
+}
+
+pub fn new_totp_secret() -> String {
+    let mut buf = [0u8; 20];
+    rand::thread_rng().fill_bytes(&mut buf);
+    base32_encode(&buf)
+}
+
+/// The 6-digit code for `secret` at time step `step` (unix seconds / 30).
+pub fn totp_code(secret: &[u8], step: u64) -> String {
+    let Ok(mut mac) = Hmac::<sha1::Sha1>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(&step.to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let offset = (h[19] & 0x0f) as usize;
+    let bin = ((h[offset] as u32 & 0x7f) << 24)
+        | ((h[offset + 1] as u32) << 16)
+        | ((h[offset + 2] as u32) << 8)
+        | (h[offset + 3] as u32);
+    format!("{:06}", bin % 1_000_000)
+}
+
+/// Accept the code for now or one step either side (clock drift).
+pub fn verify_totp(secret_b32: &str, code: &str, unix_now: u64) -> bool {
+    let Some(secret) = base32_decode(secret_b32) else {
+        return false;
+    };
+    let code = code.trim();
+    let step = unix_now / 30;
+    [step.saturating_sub(1), step, step + 1]
+        .iter()
+        .any(|s| totp_code(&secret, *s) == code)
+}
+
+pub fn totp_uri(secret_b32: &str, username: &str) -> String {
+    format!("otpauth://totp/mdsec:{username}?secret={secret_b32}&issuer=mdsec&algorithm=SHA1&digits=6&period=30")
+}
+
+// ---- login rate limiting ----
+
+/// Failed logins allowed per (address, username) and per address within [`RATE_WINDOW`].
+pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+pub const RATE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginLimiter {
+    fn keys(ip: IpAddr, username: &str) -> [(String, u32); 2] {
+        [
+            (
+                format!("{ip}|{}", username.to_lowercase()),
+                MAX_FAILURES_PER_ACCOUNT,
+            ),
+            (ip.to_string(), MAX_FAILURES_PER_ADDRESS),
+        ]
+    }
+
+    /// True when another attempt is allowed now.
+    pub fn allowed(&self, ip: IpAddr, username: &str) -> bool {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        map.retain(|_, (_, since)| now.duration_since(*since) < RATE_WINDOW);
+        Self::keys(ip, username)
+            .iter()
+            .all(|(k, max)| map.get(k).is_none_or(|(n, _)| n < max))
+    }
+
+    pub fn failed(&self, ip: IpAddr, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        for (k, _) in Self::keys(ip, username) {
+            map.entry(k)
+                .and_modify(|(n, _)| *n += 1)
+                .or_insert((1, now));
+        }
+    }
+
+    pub fn succeeded(&self, ip: IpAddr, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&Self::keys(ip, username)[0].0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip_uses_argon2id() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    /// RFC 6238 appendix B test vectors (SHA-1, 8 digits there; the last 6 digits here).
+    #[test]
+    fn totp_matches_rfc6238_vectors() {
+        let secret = b"12345678901234567890";
+        assert_eq!(totp_code(secret, 59 / 30), "287082");
+        assert_eq!(totp_code(secret, 1111111109 / 30), "081804");
+        assert_eq!(totp_code(secret, 1234567890 / 30), "005924");
+        let b32 = base32_encode(secret);
+        assert_eq!(b32, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(base32_decode(&b32).unwrap(), secret);
+        assert!(verify_totp(&b32, "287082", 59));
+        assert!(
+            verify_totp(&b32, "287082", 89),
+            "one step of drift is accepted"
+        );
+        assert!(!verify_totp(&b32, "287082", 200));
+    }
+
+    #[test]
+    fn limiter_blocks_after_repeated_failures() {
+        let l = LoginLimiter::default();
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+            assert!(l.allowed(ip, "admin"));
+            l.failed(ip, "admin");
+        }
+        assert!(!l.allowed(ip, "admin"));
+        assert!(
+            l.allowed(ip, "other"),
+            "other accounts are unaffected until the address limit"
+        );
+    }
+}

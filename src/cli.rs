@@ -1,0 +1,392 @@
+//! Command-line interface: arguments and the small commands (ledger, user, token, audit).
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use mdsec_store::{Actor, Role, Store};
+use mdsec_web::App;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mdsec",
+    version,
+    about = "Secure a hospital's network-connected medical devices",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts, before or after it.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Directory of the embedded SQLite database, TLS certificate and other state.
+    #[arg(
+        long,
+        global = true,
+        env = "MDSEC_DATA_DIR",
+        default_value = "./mdsec-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Use PostgreSQL instead of SQLite, e.g. postgres://mdsec@db/mdsec.
+    #[arg(
+        long,
+        global = true,
+        env = "MDSEC_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web application.
+    Serve(crate::serve::ServeArgs),
+    /// Import or export the device ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Import a ledger (.xlsx, .xls, .csv in UTF-8 or Shift_JIS). All or nothing.
+    Import {
+        file: PathBuf,
+        /// Report what would change without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Account recorded in the audit log as the importer.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
+    /// Export the ledger.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Header language for csv/xlsx.
+        #[arg(long, default_value = "ja")]
+        lang: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account. The password is read from MDSEC_NEW_PASSWORD, else generated and printed once.
+    Add {
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Department (required for department users).
+        #[arg(long)]
+        department: Option<String>,
+        /// Manufacturer (required for manufacturer accounts).
+        #[arg(long)]
+        manufacturer: Option<String>,
+    },
+    /// List accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::from_code(s).ok_or_else(|| {
+        format!(
+            "unknown role {s}; one of: {}",
+            Role::ALL
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a bearer token for the JSON API and print it (it is stored only as a hash).
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Verify the hash chain; names the first broken entry.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Open the configured store: PostgreSQL when a URL is given, else SQLite in the data directory.
+pub async fn open_store(global: &Global) -> Result<Arc<dyn Store>> {
+    Ok(match &global.database_url {
+        Some(url) => Arc::new(mdsec_store_postgres::connect(url).await?),
+        None => Arc::new(mdsec_store_sqlite::open(&global.data_dir).await?),
+    })
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let global = cli.global;
+    match cli.command {
+        Command::Serve(args) => crate::serve::serve(&global, args).await,
+        Command::Ledger(cmd) => ledger(&global, cmd).await,
+        Command::User(cmd) => user(&global, cmd).await,
+        Command::Token(TokenCommand::Create { user, name }) => {
+            let app = App::new(open_store(&global).await?).await?;
+            let u = app
+                .store
+                .get_user_by_name(&user)
+                .await?
+                .with_context(|| format!("no user named {user}"))?;
+            let token = app.create_token(&Actor::user(&u), &u, &name).await?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify { json }) => audit_verify(&global, json).await,
+    }
+}
+
+async fn ledger(global: &Global, cmd: LedgerCommand) -> Result<ExitCode> {
+    let app = App::new(open_store(global).await?).await?;
+    match cmd {
+        LedgerCommand::Import {
+            file,
+            dry_run,
+            json,
+            as_user,
+        } => {
+            let actor = match app.store.get_user_by_name(&as_user).await? {
+                Some(u) => Actor::user(&u),
+                None => Actor {
+                    user_id: None,
+                    username: as_user.clone(),
+                },
+            };
+            let name = file.display().to_string();
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
+            let spinner = ProgressBar::new_spinner()
+                .with_style(ProgressStyle::with_template("{spinner} {msg}")?);
+            spinner.set_message(format!("importing {name}"));
+            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+            let outcome = app.import_file(&actor, &name, &bytes, dry_run).await;
+            spinner.finish_and_clear();
+            let outcome = outcome?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcome)?);
+            } else {
+                let r = &outcome.report;
+                eprintln!(
+                    "{name}: {} (header row {}){}",
+                    outcome.format,
+                    outcome.header_row,
+                    if dry_run {
+                        " — dry run, nothing changed"
+                    } else {
+                        ""
+                    }
+                );
+                eprintln!(
+                    "new {}, updated {}, unchanged {}, rejected {}",
+                    r.new,
+                    r.updated,
+                    r.unchanged,
+                    outcome.rejected.len() + r.duplicates.len()
+                );
+                for row in &outcome.rejected {
+                    eprintln!(
+                        "  row {}{}: {}",
+                        row.row,
+                        row.column
+                            .as_deref()
+                            .map(|c| format!(" [{c}]"))
+                            .unwrap_or_default(),
+                        row.reason
+                    );
+                }
+                for d in &r.duplicates {
+                    eprintln!("  row {}: {}", d.row, d.reason);
+                }
+                if !outcome.unmapped_columns.is_empty() {
+                    eprintln!(
+                        "kept as custom fields: {}",
+                        outcome.unmapped_columns.join(", ")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Export {
+            format,
+            output,
+            lang,
+        } => {
+            let lang = if lang == "en" {
+                mdsec_ledger::Lang::En
+            } else {
+                mdsec_ledger::Lang::Ja
+            };
+            let mut devices = Vec::new();
+            let mut offset = 0;
+            loop {
+                let page = app
+                    .store
+                    .list_devices(&mdsec_store::DeviceQuery {
+                        limit: mdsec_store::DeviceQuery::MAX_LIMIT,
+                        offset,
+                        ..Default::default()
+                    })
+                    .await?;
+                let n = page.items.len() as i64;
+                devices.extend(page.items);
+                offset += n;
+                if n == 0 || offset >= page.total {
+                    break;
+                }
+            }
+            let fields: Vec<_> = devices.iter().map(|d| d.fields.clone()).collect();
+            let bytes = match format {
+                ExportFormat::Csv => mdsec_ledger::write_csv(&fields, lang),
+                ExportFormat::Xlsx => mdsec_ledger::write_xlsx(&fields, lang)?,
+                ExportFormat::Json => {
+                    let mut v = serde_json::to_vec(
+                        &serde_json::json!({"items": devices, "total": devices.len()}),
+                    )?;
+                    v.push(b'\n');
+                    v
+                }
+            };
+            match output {
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    if let Err(e) = out.write_all(&bytes).and_then(|_| out.flush()) {
+                        if e.kind() != std::io::ErrorKind::BrokenPipe {
+                            bail!("cannot write to stdout: {e}");
+                        }
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn user(global: &Global, cmd: UserCommand) -> Result<ExitCode> {
+    let app = App::new(open_store(global).await?).await?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            display_name,
+            department,
+            manufacturer,
+        } => {
+            let (password, generated) = match std::env::var("MDSEC_NEW_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty())
+            {
+                Some(p) => (p, false),
+                None => (mdsec_web::auth::random_password(), true),
+            };
+            let u = app
+                .create_user(
+                    &username,
+                    display_name.as_deref().unwrap_or(""),
+                    &password,
+                    role,
+                    department,
+                    manufacturer,
+                )
+                .await?;
+            eprintln!("created {} ({})", u.username, u.role.code());
+            if generated {
+                eprintln!("password (shown once): {password}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List { json } => {
+            let users = app.store.list_users().await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"items": users, "total": users.len()})
+                    )?
+                );
+            } else {
+                for u in users {
+                    println!(
+                        "{}\t{}\t{}",
+                        u.username,
+                        u.role.code(),
+                        u.department.unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn audit_verify(global: &Global, json: bool) -> Result<ExitCode> {
+    let store = open_store(global).await?;
+    let chain = store.audit_chain().await?;
+    let result = mdsec_store::verify_chain(&chain);
+    if json {
+        let v = match &result {
+            Ok(n) => serde_json::json!({"ok": true, "entries": n}),
+            Err(b) => {
+                serde_json::json!({"ok": false, "entries": chain.len(), "broken_at": b.seq, "reason": b.reason})
+            }
+        };
+        println!("{v}");
+    }
+    match result {
+        Ok(n) => {
+            eprintln!("audit log intact: {n} entries verified");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(b) => {
+            eprintln!("audit log BROKEN: {b}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

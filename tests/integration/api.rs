@@ -1,0 +1,311 @@
+//! `mdsec serve --demo` over HTTP: health, login redirect, sessions, CSRF, tokens, roles.
+
+use crate::{data_dir, http, mdsec, token_for, Server, ADMIN_PASSWORD};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// Log in through the form (fetching the login CSRF cookie first), returning the signed-in client.
+pub fn login(base: &str, user: &str, password: &str) -> reqwest::blocking::Client {
+    let c = http();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = hidden_value(&page, "_csrf");
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", user),
+            ("password", password),
+            ("_csrf", &csrf),
+            ("next", "/devices"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303, "login as {user} failed");
+    c
+}
+
+pub fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn demo_serves_health_at_once_requires_login_and_lists_devices_in_japanese() {
+    let dir = data_dir();
+    let started = Instant::now();
+    let server = Server::start(dir.path(), true);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "/healthz took {:?}",
+        started.elapsed()
+    );
+
+    let c = http();
+    let r = c.get(format!("{}/", server.base)).send().unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login"));
+    let r = c.get(format!("{}/devices", server.base)).send().unwrap();
+    assert_eq!(r.status(), 303, "every page needs a session");
+
+    let token = token_for(dir.path(), "admin");
+    server.wait_for_devices(&token, 1_900);
+
+    let c = login(&server.base, "admin", ADMIN_PASSWORD);
+    let r = c.get(format!("{}/devices", server.base)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let headers = r.headers().clone();
+    let html = r.text().unwrap();
+    assert!(html.contains("医療機器台帳"), "Japanese by default");
+    assert!(
+        html.matches("<tr>").count() > 40,
+        "a page of demo devices is listed"
+    );
+    assert!(
+        html.contains("稼働") && html.contains("設置部署"),
+        "in Japanese"
+    );
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'self'"));
+    assert_eq!(headers["x-frame-options"], "DENY");
+
+    // Wrong password: a clear message, no session.
+    let bad = http();
+    let page = bad
+        .get(format!("{}/login", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = hidden_value(&page, "_csrf");
+    let r = bad
+        .post(format!("{}/login", server.base))
+        .form(&[
+            ("username", "admin"),
+            ("password", "wrong-password"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[test]
+fn api_needs_a_token_and_returns_items_and_total() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), true);
+    let token = token_for(dir.path(), "admin");
+    server.wait_for_devices(&token, 1_900);
+
+    let r = http()
+        .get(format!("{}/api/v1/devices?limit=5", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http()
+        .get(format!("{}/api/v1/devices?limit=5", server.base))
+        .bearer_auth("mdsec_forged")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let r = http()
+        .get(format!("{}/api/v1/devices?limit=5", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 5);
+    assert!(v["total"].as_u64().unwrap() >= 1_900);
+    assert!(v["items"][0]["name"].is_string());
+
+    let r = http()
+        .get(format!("{}/api/v1/openapi.json", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    let doc: Value = r.json().unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/devices/{id}"]["put"].is_object());
+}
+
+#[test]
+fn department_user_edits_only_its_own_department() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), true);
+    let admin_token = token_for(dir.path(), "admin");
+    server.wait_for_devices(&admin_token, 1_900);
+    let out = std::process::Command::new(crate::mdsec_bin())
+        .args([
+            "user",
+            "add",
+            "rad1",
+            "--role",
+            "department_user",
+            "--department",
+            "放射線科",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("MDSEC_NEW_PASSWORD", "radiology-pass-1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = token_for(dir.path(), "rad1");
+
+    let find = |dept: &str| -> Value {
+        let url = format!(
+            "{}/api/v1/devices?limit=1&department={}",
+            server.base,
+            urlencode(dept)
+        );
+        let v: Value = http()
+            .get(url)
+            .bearer_auth(&admin_token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v["items"][0].clone()
+    };
+    let own = find("放射線科");
+    let other = find("集中治療室");
+    assert!(
+        own["id"].is_i64() && other["id"].is_i64(),
+        "the demo has both departments"
+    );
+
+    let mut body = other.clone();
+    body["notes"] = Value::String("changed by radiology".into());
+    let r = http()
+        .put(format!("{}/api/v1/devices/{}", server.base, other["id"]))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    let mut body = own.clone();
+    body["notes"] = Value::String("checked by radiology".into());
+    let r = http()
+        .put(format!("{}/api/v1/devices/{}", server.base, own["id"]))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap_or_default());
+
+    // Moving a device into another department is refused too.
+    let mut body = own.clone();
+    body["department"] = Value::String("集中治療室".into());
+    let r = http()
+        .put(format!("{}/api/v1/devices/{}", server.base, own["id"]))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // The audit log names who changed what.
+    let v: Value = http()
+        .get(format!(
+            "{}/api/v1/audit?entity=device&entity_id={}",
+            server.base, own["id"]
+        ))
+        .bearer_auth(&admin_token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(v["items"][0]["actor"], "rad1");
+    assert!(v["items"][0]["after"]
+        .as_str()
+        .unwrap()
+        .contains("checked by radiology"));
+    let out = mdsec(dir.path(), &["audit", "verify"]);
+    assert!(out.status.success());
+}
+
+#[test]
+fn forms_without_the_csrf_token_are_refused() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), false);
+    let c = crate::api::login(&server.base, "admin", ADMIN_PASSWORD);
+    let r = c
+        .post(format!("{}/devices", server.base))
+        .form(&[
+            ("name", "輸液ポンプ"),
+            ("status", "active"),
+            ("remote_line", "unknown"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = c
+        .get(format!("{}/devices/new", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = hidden_value(&page, "_csrf");
+    let r = c
+        .post(format!("{}/devices", server.base))
+        .form(&[
+            ("name", "輸液ポンプ"),
+            ("status", "active"),
+            ("remote_line", "unknown"),
+            ("_csrf", &csrf),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // Stored text is escaped on output.
+    let r = c
+        .post(format!("{}/devices", server.base))
+        .form(&[
+            ("name", "<script>alert(1)</script>"),
+            ("status", "active"),
+            ("remote_line", "unknown"),
+            ("_csrf", &csrf),
+        ])
+        .send()
+        .unwrap();
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let html = c
+        .get(format!("{}{loc}", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -199,6 +199,16 @@ async fn ledger(global: &Global, cmd: LedgerCommand) -> Result<ExitCode> {
                 },
             };
             let name = file.display().to_string();
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {name}"))?
+                .len();
+            if size > mdsec_ledger::MAX_FILE_BYTES as u64 {
+                bail!(
+                    "{name}: file is {} MiB, over the ledger limit of {} MiB; nothing was imported",
+                    size >> 20,
+                    mdsec_ledger::MAX_FILE_BYTES >> 20
+                );
+            }
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {name}"))?;
             let spinner = ProgressBar::new_spinner()
                 .with_style(ProgressStyle::with_template("{spinner} {msg}")?);

@@ -309,3 +309,187 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn import_through_the_ui_reports_rows_and_totp_guards_the_second_step() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), false);
+    let c = login(&server.base, "admin", ADMIN_PASSWORD);
+    let page = c
+        .get(format!("{}/import", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = hidden_value(&page, "_csrf");
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("_csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::blocking::multipart::Part::bytes(crate::fixtures::shift_jis_csv(12, &[2]))
+                .file_name("病棟台帳.csv"),
+        );
+    let html = c
+        .post(format!("{}/import", server.base))
+        .multipart(form)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        html.contains("id=\"import-new\">11<"),
+        "11 new rows reported"
+    );
+    assert!(
+        html.contains("<td>4</td>"),
+        "the invalid row is listed with its number (line 4)"
+    );
+
+    // Enrol TOTP from the account page, then a new login needs the code.
+    let page = c
+        .get(format!("{}/account", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let secret = hidden_value(&page, "secret");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code =
+        mdsec_web::auth::totp_code(&mdsec_web::auth::base32_decode(&secret).unwrap(), now / 30);
+    let r = c
+        .post(format!("{}/account/totp", server.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("secret", secret.as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    let c2 = http();
+    let page = c2
+        .get(format!("{}/login", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let lcsrf = hidden_value(&page, "_csrf");
+    let r = c2
+        .post(format!("{}/login", server.base))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("_csrf", lcsrf.as_str()),
+            ("next", "/devices"),
+        ])
+        .send()
+        .unwrap();
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login/totp"));
+    let r = c2.get(format!("{}/devices", server.base)).send().unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/login/totp",
+        "no access before the second factor"
+    );
+    let page = c2
+        .get(format!("{}/login/totp", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let tcsrf = hidden_value(&page, "_csrf");
+    let r = c2
+        .post(format!("{}/login/totp", server.base))
+        .form(&[
+            ("_csrf", tcsrf.as_str()),
+            ("code", "000000"),
+            ("next", "/devices"),
+        ])
+        .send()
+        .unwrap();
+    let wrong_code_rejected = r.status() == 401 || code == "000000";
+    assert!(wrong_code_rejected);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code =
+        mdsec_web::auth::totp_code(&mdsec_web::auth::base32_decode(&secret).unwrap(), now / 30);
+    let r = c2
+        .post(format!("{}/login/totp", server.base))
+        .form(&[
+            ("_csrf", tcsrf.as_str()),
+            ("code", code.as_str()),
+            ("next", "/devices"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        c2.get(format!("{}/devices", server.base))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[test]
+fn https_with_a_self_signed_certificate_and_secure_cookies() {
+    let dir = data_dir();
+    let port = crate::free_port();
+    let mut child = std::process::Command::new(crate::mdsec_bin())
+        .args([
+            "serve",
+            "--tls",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("MDSEC_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("https://127.0.0.1:{port}/login");
+    let start = Instant::now();
+    let mut out = None;
+    while start.elapsed() < Duration::from_secs(20) {
+        let o = std::process::Command::new("curl")
+            .args(["-sk", "-D", "-", "-o", "/dev/null", &url])
+            .output()
+            .unwrap();
+        if o.status.success() {
+            out = Some(String::from_utf8_lossy(&o.stdout).to_string());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let headers = out.expect("HTTPS answered");
+    assert!(headers.starts_with("HTTP/"), "{headers}");
+    assert!(headers.to_lowercase().contains("strict-transport-security"));
+    let cookie = headers
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie: mdsec_login_csrf"))
+        .expect("cookie");
+    assert!(
+        cookie.contains("Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        dir.path().join("tls-cert.pem").exists(),
+        "the self-signed certificate is kept for the next start"
+    );
+}

@@ -227,3 +227,26 @@ fn usage_errors_exit_with_2_and_global_options_go_anywhere() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["total"], 0);
 }
+
+#[test]
+fn a_one_gigabyte_csv_is_refused_before_it_is_read() {
+    let dir = data_dir();
+    let file = dir.path().join("huge.csv");
+    // Sparse: takes no disk space, but claims 1 GiB.
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let started = std::time::Instant::now();
+    let out = mdsec(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("huge.csv") && err.contains("over the ledger limit"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refused without reading it"
+    );
+}

@@ -222,7 +222,11 @@ async fn load(state: &AppState, ctx: &Ctx, id: i64) -> WebResult<Device> {
     Ok(d)
 }
 
-fn history_table(l: Lang, history: &[HistoryEntry]) -> Markup {
+fn history_table(state: &AppState, l: Lang, history: &[HistoryEntry]) -> Markup {
+    let show = |field: &str, v: Option<&str>| {
+        v.map(|v| display_value(state, l, field, v))
+            .unwrap_or_else(|| "—".into())
+    };
     html! {
         table.history #history {
             thead { tr { th { (l.t("history.at")) } th { (l.t("history.actor")) } th { (l.t("history.action")) } th { (l.t("history.changes")) } } }
@@ -235,7 +239,7 @@ fn history_table(l: Lang, history: &[HistoryEntry]) -> Markup {
                         td { ul.changes {
                             @for c in &h.changes {
                                 li { span.field { (field_label(l, &c.field)) } ": "
-                                    del { (c.before.as_deref().unwrap_or("—")) } " → " ins { (c.after.as_deref().unwrap_or("—")) } }
+                                    del { (show(&c.field, c.before.as_deref())) } " → " ins { (show(&c.field, c.after.as_deref())) } }
                             }
                         } }
                     }
@@ -286,7 +290,7 @@ pub async fn show(
             }
         }
         h2 { (l.t("devices.history")) }
-        (history_table(l, &history))
+        (history_table(&state, l, &history))
     };
     Ok(layout(&ctx, &d.fields.name, body))
 }
@@ -619,4 +623,73 @@ pub async fn delete(
     }
     state.app.store.delete_device(&ctx.actor(), id).await?;
     Ok(Redirect::to("/devices").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{parse_catalogue, EN, JA};
+
+    /// Keys built at run time (field labels, enum labels, roles, history actions) exist in both languages.
+    #[test]
+    fn dynamic_keys_exist_in_both_languages() {
+        let mut keys: Vec<String> = FORM_FIELDS
+            .iter()
+            .map(|(f, _)| format!("field.{f}"))
+            .collect();
+        keys.extend(
+            DeviceStatus::ALL
+                .iter()
+                .map(|s| format!("status.{}", s.code())),
+        );
+        keys.extend(
+            Criticality::ALL
+                .iter()
+                .map(|c| format!("criticality.{}", c.code())),
+        );
+        keys.extend(
+            RemoteLine::ALL
+                .iter()
+                .map(|r| format!("remote.{}", r.code())),
+        );
+        keys.extend(
+            mdsec_store::Role::ALL
+                .iter()
+                .map(|r| super::super::role_key(*r).to_string()),
+        );
+        keys.extend(
+            ["create", "update", "delete", "import"]
+                .iter()
+                .map(|a| format!("history.action.{a}")),
+        );
+        for cat in [parse_catalogue(JA), parse_catalogue(EN)] {
+            let missing: Vec<_> = keys
+                .iter()
+                .filter(|k| !cat.contains_key(k.as_str()))
+                .collect();
+            assert!(missing.is_empty(), "missing: {missing:?}");
+        }
+    }
+
+    #[test]
+    fn form_validation_lists_every_problem() {
+        let form: BTreeMap<String, String> =
+            [("ip", "999.1.1.1"), ("mac", "xx"), ("eos_date", "someday")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let errors = fields_from_form(Lang::En, &form).unwrap_err();
+        assert_eq!(errors.len(), 4, "{errors:?}"); // name, ip, mac, date
+        let ok: BTreeMap<String, String> = [
+            ("name", "輸液ポンプ"),
+            ("mac", "00-1A-2B-3C-4D-5E"),
+            ("eos_date", "R8.3.31"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let f = fields_from_form(Lang::Ja, &ok).unwrap();
+        assert_eq!(f.mac.as_deref(), Some("00:1a:2b:3c:4d:5e"));
+        assert_eq!(f.eos_date.as_deref(), Some("2026-03-31"));
+    }
 }

@@ -599,3 +599,87 @@ fn strict_names_file_and_position() {
         "{e}"
     );
 }
+
+/// Truncated and bit-flipped versions of real files of every kind: `inspect` never panics, strict
+/// mode is never more permissive than lenient mode, and a strict pass means no warning or error.
+#[test]
+fn mutated_inputs_never_panic_and_strict_is_stricter() {
+    let nvd = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/nvd_page.json"
+    ))
+    .unwrap();
+    let kev_csv: Vec<u8> = String::from_utf8(read("kev/known_exploited_vulnerabilities.csv"))
+        .unwrap()
+        .lines()
+        .take(20)
+        .flat_map(|l| format!("{l}\n").into_bytes())
+        .collect();
+    let seeds: Vec<(&str, Vec<u8>)> = vec![
+        ("a.json", read("sbom-medical/narrow.sbom.json")),
+        ("b.json", read("csaf/cisa-icsma/icsma-22-244-01.json")),
+        ("c.json", read("osv/go/GO-2020-0001.json")),
+        (
+            "d.yaml",
+            read("osv/pypi/apache-skywalking/PYSEC-2020-342.yaml"),
+        ),
+        (
+            "e.md",
+            read("rustsec/advisory-db/crates/tokio-rustls/RUSTSEC-2020-0019.md"),
+        ),
+        (
+            "f.xml",
+            read("jvn/examples/hnd/getVulnDetailInfo_hnd_JVNDB-2021-002774.xml"),
+        ),
+        ("g.json", nvd),
+        ("h.csv", kev_csv),
+        ("i.xlsx", mds2_workbook()),
+        ("j.xlsx", ledger_workbook()),
+        (
+            "k.csv",
+            sjis("管理番号,機器名称,IPアドレス\r\nME-1,輸液ポンプ,10.0.0.1\r\n"),
+        ),
+    ];
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut checked = 0;
+    for (name, seed) in &seeds {
+        let mut variants: Vec<Vec<u8>> = (1..=20)
+            .map(|k| seed[..seed.len() * k / 21].to_vec())
+            .collect();
+        for _ in 0..20 {
+            let mut v = seed.clone();
+            let at = (next() % v.len() as u64) as usize;
+            v[at] ^= 1 << (next() % 8);
+            variants.push(v);
+        }
+        for v in variants {
+            let lenient = inspect(name, &v, false);
+            let strict = inspect(name, &v, true);
+            match (&lenient, &strict) {
+                (Err(_), Ok(_)) => panic!("{name}: strict accepted what lenient refused"),
+                (Ok(l), Ok(s)) => {
+                    assert_eq!(l.kind, s.kind);
+                    assert!(s
+                        .diagnostics
+                        .iter()
+                        .all(|d| d.severity < mdsec_inspect::Severity::Warning));
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    assert_eq!(e.file.as_deref(), Some(*name), "{e}")
+                }
+            }
+            if let Ok(i) = lenient {
+                assert!(i.to_json().is_object());
+                let _ = i.human_summary();
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, seeds.len() * 40);
+}

@@ -102,8 +102,17 @@ pub fn detect(file_name: &str, bytes: &[u8]) -> Result<Kind, FormatError> {
 /// diagnostic of severity warning or error rejects the file; the error names the file and the place.
 pub fn inspect(file_name: &str, bytes: &[u8], strict: bool) -> Result<Inspection, FormatError> {
     let kind = detect(file_name, bytes)?;
-    let (content, mut diagnostics) =
-        content::parse(kind, file_name, bytes).map_err(|e| named(e, file_name))?;
+    let (content, mut diagnostics) = content::parse(kind, file_name, bytes).map_err(|mut e| {
+        // Text that matched no other format is tried as a ledger CSV; if that fails too, say so,
+        // or a stray Markdown file would be reported as a ledger without a header row.
+        if kind == Kind::Ledger && !sniff::is_container(bytes) {
+            e.message = format!(
+                "not a recognised format (SBOM, advisory, feed, MDS2 form); read as a device-ledger CSV: {}",
+                e.message
+            );
+        }
+        named(e, file_name)
+    })?;
     cap(&mut diagnostics);
     if strict {
         let mut serious = diagnostics

@@ -111,6 +111,15 @@ pub(crate) fn json_top_level(bytes: &[u8]) -> Result<TopLevel, FormatError> {
     Ok(top)
 }
 
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+}
+
+/// A zip (xlsx) or OLE compound file (xls): the binary ledger containers.
+pub(crate) fn is_container(bytes: &[u8]) -> bool {
+    is_zip(bytes) || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
 fn extension(file_name: &str) -> String {
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     match base.rsplit_once('.') {
@@ -129,13 +138,13 @@ pub(crate) fn detect(file_name: &str, bytes: &[u8]) -> Result<Kind, FormatError>
     check_size(bytes.len(), MAX_INPUT_BYTES, "input")?;
     // Binary containers first: an xlsx is an MDS2 form only if the form's own markers are there;
     // every other workbook (and any .xls) is a ledger.
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+    if is_zip(bytes) {
         return Ok(match mdsec_mds2::detect(bytes) {
             Some(mdsec_mds2::Kind::Mds2Xlsx) => Kind::Mds2,
             None => Kind::Ledger,
         });
     }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    if is_container(bytes) {
         return Ok(Kind::Ledger);
     }
     let body = strip_bom(bytes);

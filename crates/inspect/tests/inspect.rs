@@ -574,6 +574,14 @@ fn truncated_files_name_the_file() {
         assert!(e.to_string().starts_with(&format!("{name}: ")), "{e}");
         assert_eq!(e.file.as_deref(), Some(name));
     }
+    // Text of no supported kind falls through to the ledger reader, and the error says both.
+    let e = inspect("notes.md", b"# Notes\n\nNothing tabular here.\n", false).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("notes.md: not a recognised format"),
+        "{msg}"
+    );
+    assert!(msg.contains("device-ledger CSV"), "{msg}");
     let e = inspect("empty.json", b" \n", false).unwrap_err();
     assert!(e.to_string().starts_with("empty.json: "), "{e}");
 }
@@ -682,4 +690,55 @@ fn mutated_inputs_never_panic_and_strict_is_stricter() {
         }
     }
     assert_eq!(checked, seeds.len() * 40);
+}
+
+#[test]
+fn spdx_json_and_tag_value() {
+    let rel = "spdx-examples/software/example8/spdx2.3/examplemaven-0.0.1.spdx.json";
+    let file = json_file(rel);
+    let j = inspect_ok("maven.spdx.json", &read(rel), Kind::Spdx);
+    assert_eq!(j["spec_version"], file["spdxVersion"]);
+    let mut want: Vec<String> = file["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .chain(
+            file["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| f["fileName"].as_str().unwrap().to_string()),
+        )
+        .collect();
+    let mut got: Vec<String> = j["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+
+    let rel = "spdx-examples/software/example6/spdx2.2/example6-bin.spdx";
+    let text = String::from_utf8(read(rel)).unwrap();
+    let j = inspect_ok("example6-bin.spdx", text.as_bytes(), Kind::Spdx);
+    let mut want: Vec<&str> = text
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("PackageName:")
+                .or(l.strip_prefix("FileName:"))
+        })
+        .map(str::trim)
+        .collect();
+    let mut got: Vec<&str> = j["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
 }

@@ -104,10 +104,10 @@ impl<'de> Deserialize<'de> for Scalar {
 
 /// Read the top level of a JSON document (checking its syntax to the end).
 /// serde_json's own recursion limit (128) keeps the skipped values stack-safe.
-pub(crate) fn json_top_level(bytes: &[u8]) -> Result<TopLevel, FormatError> {
+pub(crate) fn json_top_level(bytes: &[u8]) -> Result<TopLevel, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let top = TopLevel::deserialize(&mut de).map_err(|e| FormatError::from_json(&e))?;
-    de.end().map_err(|e| FormatError::from_json(&e))?;
+    let top = TopLevel::deserialize(&mut de)?;
+    de.end()?;
     Ok(top)
 }
 
@@ -156,14 +156,38 @@ pub(crate) fn detect(file_name: &str, bytes: &[u8]) -> Result<Kind, FormatError>
     };
     let ext = extension(file_name);
     match first {
-        b'{' | b'[' => detect_json(body),
+        b'{' => detect_json(body),
+        // No supported format is a top-level JSON array; a CSV whose first cell starts with `[`
+        // (a bracketed title row) is not JSON at all and goes on to the text formats.
+        b'[' => match serde_json::from_slice::<IgnoredAny>(body) {
+            Err(_) => Ok(detect_text(body, &ext)),
+            Ok(_) => Err(FormatError::new(
+                "a JSON array at the top level; every supported JSON format is an object",
+                Position::line_col(1, 1),
+            )),
+        },
         b'<' => detect_xml(body),
         _ => Ok(detect_text(body, &ext)),
     }
 }
 
 fn detect_json(body: &[u8]) -> Result<Kind, FormatError> {
-    let top = json_top_level(body)?;
+    let top = match json_top_level(body) {
+        Ok(top) => top,
+        // Not valid JSON. If a format's markers are there anyway, its parser reports the problem
+        // (MyJVN, for one, emits `"retMax": ,` and its parser repairs that with a diagnostic).
+        Err(e) => return markers(body).ok_or_else(|| FormatError::from_json(&e)),
+    };
+    if top
+        .string("$schema")
+        .is_some_and(|s| s.contains("json-schema.org"))
+        && top.has("properties")
+    {
+        return Err(FormatError::new(
+            "a JSON Schema, not a document it describes",
+            Position::path("/$schema"),
+        ));
+    }
     // MyJVN wraps its documents (one of them a CSAF 2.1 variant) in a `$schema` on jvndb.jvn.jp;
     // that must win over the CSAF check below.
     if top
@@ -199,23 +223,33 @@ fn detect_json(body: &[u8]) -> Result<Kind, FormatError> {
     if top.has("id") && (top.has("modified") || top.has("affected") || top.has("schema_version")) {
         return Ok(Kind::Osv);
     }
-    // Last chance: the parsers' own sniffers (they look for markers anywhere in the first window).
-    if let Some(f) = mdsec_sbom::detect(body) {
-        return Ok(sbom_kind(f));
-    }
-    match mdsec_advisory::detect(body) {
-        Some(mdsec_advisory::AdvisoryFormat::Csaf) => return Ok(Kind::Csaf),
-        Some(mdsec_advisory::AdvisoryFormat::OsvJson) => return Ok(Kind::Osv),
-        _ => {}
-    }
-    match mdsec_vulndb::detect(body) {
-        Some(mdsec_vulndb::Kind::Nvd) => Ok(Kind::Nvd),
-        Some(mdsec_vulndb::Kind::KevJson) => Ok(Kind::Kev),
-        Some(mdsec_vulndb::Kind::JvnJson) => Ok(Kind::Jvn),
-        _ => Err(FormatError::new(
+    markers(body).ok_or_else(|| {
+        FormatError::new(
             "JSON of no supported kind (expected CycloneDX, SPDX, CSAF, OSV, NVD, KEV or MyJVN)",
             Position::default(),
-        )),
+        )
+    })
+}
+
+/// The parsers' own sniffers, which look for marker strings in the first window of a JSON
+/// document without parsing it. MyJVN first: its CSAF variant also carries `csaf_version`.
+fn markers(body: &[u8]) -> Option<Kind> {
+    let vulndb = mdsec_vulndb::detect(body);
+    if vulndb == Some(mdsec_vulndb::Kind::JvnJson) {
+        return Some(Kind::Jvn);
+    }
+    if let Some(f) = mdsec_sbom::detect(body) {
+        return Some(sbom_kind(f));
+    }
+    match mdsec_advisory::detect(body) {
+        Some(mdsec_advisory::AdvisoryFormat::Csaf) => return Some(Kind::Csaf),
+        Some(mdsec_advisory::AdvisoryFormat::OsvJson) => return Some(Kind::Osv),
+        _ => {}
+    }
+    match vulndb {
+        Some(mdsec_vulndb::Kind::Nvd) => Some(Kind::Nvd),
+        Some(mdsec_vulndb::Kind::KevJson) => Some(Kind::Kev),
+        _ => None,
     }
 }
 
@@ -284,8 +318,8 @@ mod tests {
         assert_eq!(t.string("format"), None);
         assert!(!t.has("bomFormat"));
         let e = json_top_level(b"{\"a\":1}\n x").unwrap_err();
-        assert_eq!(e.position.line, Some(2));
-        assert!(json_top_level(b"[1,2]").is_err());
+        assert_eq!(e.line(), 2);
+        assert!(json_top_level(b"[1,2]").unwrap_err().is_data());
     }
 
     #[test]
@@ -306,5 +340,16 @@ mod tests {
             Kind::Osv
         );
         assert!(detect("x", b"  \n").is_err());
+        // A bracketed title row is a ledger, a real JSON array is refused, a JSON Schema too.
+        assert_eq!(
+            detect("x.csv", "[台帳] 2026\n機器名称\nA\n".as_bytes()).unwrap(),
+            Kind::Ledger
+        );
+        assert!(detect("x.json", b"[{\"id\": 1}]").is_err());
+        let schema = br#"{"$schema":"http://json-schema.org/draft-07/schema#","properties":{"catalogVersion":{},"vulnerabilities":{}}}"#;
+        assert!(detect("s.json", schema)
+            .unwrap_err()
+            .message
+            .contains("JSON Schema"));
     }
 }

@@ -243,6 +243,22 @@ fn jvn_xml_detail() {
     );
 }
 
+/// MyJVN's feed writes `"retMax": ,` (invalid JSON); detection must not stop at the syntax error,
+/// the JVN parser reads past it with a diagnostic.
+#[test]
+fn myjvn_invalid_json_still_reaches_the_jvn_parser() {
+    let rel = "jvn/examples/oka/dataFeed_myjvn_product_oka.json";
+    let bytes = read(rel);
+    assert!(
+        serde_json::from_slice::<Value>(&bytes).is_err(),
+        "expected the upstream quirk"
+    );
+    let i = inspect("product.json", &bytes, false).unwrap();
+    assert_eq!(i.kind, Kind::Jvn);
+    assert!(!i.diagnostics.is_empty());
+    assert!(inspect("product.json", &bytes, true).is_err());
+}
+
 #[test]
 fn jvn_csaf_variant_is_jvn_not_csaf() {
     let rel = "jvn/examples/oka/getVulnDetailInfo_oka_JVNDB-2021-002774.json";

@@ -29,6 +29,7 @@ use mdsec_versions::firmware::FirmwareRange;
 use mdsec_versions::vers::Comparator;
 use mdsec_versions::Containment;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// Model keys shorter than this match a CSAF product only when equal to its whole name or a
 /// model number ("X3" must not match every product with an "x3" token).
@@ -69,6 +70,8 @@ pub fn package_key(ty: &str, namespace: Option<&str>, name: &str) -> String {
 
 struct PreparedComponent {
     component: Component,
+    /// The purl, else `name@version`: what a finding names as matched.
+    ident: Arc<str>,
     pkg_key: Option<String>,
     version: Option<String>,
     /// (part, vendor, product, version) from the component's CPE.
@@ -96,7 +99,12 @@ fn prepare_component(c: Component) -> PreparedComponent {
                 cpe.version().as_literal().or_else(|| c.version.clone()),
             ))
         });
+    let ident: Arc<str> = match &c.purl {
+        Some(p) => Arc::from(p.as_str()),
+        None => Arc::from(format!("{}@{}", c.name, version.as_deref().unwrap_or("?"))),
+    };
     PreparedComponent {
+        ident,
         component: c,
         pkg_key,
         version,
@@ -114,7 +122,7 @@ struct Identity {
 }
 
 struct ModelSlot {
-    key: DeviceModelKey,
+    key: Arc<DeviceModelKey>,
     identities: Vec<Identity>,
     components: Vec<PreparedComponent>,
 }
@@ -125,7 +133,7 @@ struct PreparedProduct {
     names: [Vec<String>; 3],
     model_numbers: Vec<String>,
     version: ProductVersion,
-    identifier: String,
+    identifier: Arc<str>,
 }
 
 enum Prepared {
@@ -133,7 +141,7 @@ enum Prepared {
         key: String,
         ranges: Vec<PreparedRange>,
         versions: Vec<String>,
-        described: String,
+        described: Arc<str>,
     },
     Cpe {
         keys: Vec<(String, String)>,
@@ -142,6 +150,8 @@ enum Prepared {
 }
 
 struct AdvSlot {
+    id: Arc<str>,
+    aliases: Arc<[String]>,
     adv: MatchableAdvisory,
     prepared: Vec<Prepared>,
 }
@@ -343,7 +353,7 @@ impl Index {
                     key: package_key(&p.purl_type, p.namespace.as_deref(), &p.name),
                     ranges: p.ranges.iter().map(eval::prepare_range).collect(),
                     versions: p.versions.clone(),
-                    described: eval::describe_ranges(&p.ranges, &p.versions),
+                    described: Arc::from(eval::describe_ranges(&p.ranges, &p.versions)),
                 },
                 Affected::Cpe(c) => {
                     let mut keys: Vec<(String, String)> = c
@@ -381,10 +391,10 @@ impl Index {
                             p.version.as_deref(),
                             p.version_range.as_deref(),
                         ),
-                        identifier: match &p.vendor {
+                        identifier: Arc::from(match &p.vendor {
                             Some(v) => format!("{v} / {}", p.product),
                             None => p.product.clone(),
-                        },
+                        }),
                     }))
                 }
             })
@@ -522,7 +532,12 @@ impl Index {
             }
         }
         if let Some(s) = self.advisories.get_mut(aid) {
-            *s = Some(AdvSlot { adv, prepared });
+            *s = Some(AdvSlot {
+                id: Arc::from(adv.id.as_str()),
+                aliases: Arc::from(adv.aliases.clone()),
+                adv,
+                prepared,
+            });
         }
         aid
     }
@@ -634,7 +649,7 @@ impl Index {
         }
         if let Some(s) = self.models.get_mut(mid) {
             *s = Some(ModelSlot {
-                key,
+                key: Arc::new(key),
                 identities,
                 components,
             });
@@ -784,15 +799,9 @@ impl Index {
             };
             let described = match slot.prepared.get(j) {
                 Some(Prepared::Package { described, .. }) => described.clone(),
-                _ => String::new(),
+                _ => Arc::from(""),
             };
-            let ident = comp.component.purl.clone().unwrap_or_else(|| {
-                format!(
-                    "{}@{}",
-                    comp.component.name,
-                    comp.version.as_deref().unwrap_or("?")
-                )
-            });
+            let ident = comp.ident.clone();
             let note = match (status, comp.version.as_deref()) {
                 (FindingStatus::Undetermined, None) => {
                     "the component has no version; it cannot be placed in the range".to_string()
@@ -804,8 +813,8 @@ impl Index {
             };
             out.push(Finding {
                 device_model: m.key.clone(),
-                advisory_id: slot.adv.id.clone(),
-                aliases: slot.adv.aliases.clone(),
+                advisory_id: slot.id.clone(),
+                aliases: slot.aliases.clone(),
                 evidence: Evidence {
                     matched_identifier: ident,
                     range_or_status: described,
@@ -894,11 +903,11 @@ impl Index {
         };
         out.push(Finding {
             device_model: m.key.clone(),
-            advisory_id: slot.adv.id.clone(),
-            aliases: slot.adv.aliases.clone(),
+            advisory_id: slot.id.clone(),
+            aliases: slot.aliases.clone(),
             evidence: Evidence {
-                matched_identifier: ident,
-                range_or_status: desc,
+                matched_identifier: Arc::from(ident),
+                range_or_status: Arc::from(desc),
                 tier: Confidence::Exact,
                 note: if status == FindingStatus::Undetermined {
                     "a component version cannot be placed in the configuration's range".into()
@@ -990,7 +999,10 @@ impl Index {
                         rank: vuln_rank(status),
                         evidence: Evidence {
                             matched_identifier: pp.identifier.clone(),
-                            range_or_status: format!("{}: {range_text}", st.status.as_str()),
+                            range_or_status: Arc::from(format!(
+                                "{}: {range_text}",
+                                st.status.as_str()
+                            )),
                             tier,
                             note: notes.join("; "),
                         },
@@ -1043,8 +1055,8 @@ impl Index {
         }
         Some(Finding {
             device_model: m.key.clone(),
-            advisory_id: slot.adv.id.clone(),
-            aliases,
+            advisory_id: slot.id.clone(),
+            aliases: Arc::from(aliases),
             evidence: worst.evidence,
             status: worst.status,
             remediations,

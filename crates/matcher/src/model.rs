@@ -3,6 +3,7 @@
 
 use mdsec_versions::Scheme;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A device model version as the ledger knows it. `manufacturer` is the canonical name (the index
 /// canonicalises again, so any known spelling works).
@@ -224,21 +225,24 @@ impl FindingStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     /// The component purl/CPE, or `vendor / product` of the CSAF product that matched.
-    pub matched_identifier: String,
+    pub matched_identifier: Arc<str>,
     /// The range or the CSAF status that decided (`SEMVER introduced 0, fixed 1.6.0`,
     /// `known_affected: vers:all/*`).
-    pub range_or_status: String,
+    pub range_or_status: Arc<str>,
     pub tier: Confidence,
     /// Plain-words detail (relabel, why undetermined).
     pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Strings shared by many findings (model, advisory, identifiers) are reference-counted: a full
+/// fleet match yields millions of findings and must not copy them each time.
 pub struct Finding {
-    pub device_model: DeviceModelKey,
-    pub advisory_id: String,
+    pub device_model: Arc<DeviceModelKey>,
+    pub advisory_id: Arc<str>,
     /// CVE/GHSA ids this finding stands for (for CSAF: the vulnerabilities that gave the status).
-    pub aliases: Vec<String>,
+    pub aliases: Arc<[String]>,
     pub evidence: Evidence,
     pub status: FindingStatus,
     /// The advisory's recommended actions for this product, in document order, without duplicates.

@@ -31,7 +31,10 @@ fn osv_ecosystem_ranges_pep440_and_name_normalisation() {
     index.insert_advisory(osv(PYPI));
     let status = |index: &mut Index, v: &str| {
         index
-            .add_model(key("X", "Y", Some(v)), vec![purl(&format!("pkg:pypi/foo-bar-baz@{v}"))])
+            .add_model(
+                key("X", "Y", Some(v)),
+                vec![purl(&format!("pkg:pypi/foo-bar-baz@{v}"))],
+            )
             .into_iter()
             .map(|f| f.status)
             .collect::<Vec<_>>()
@@ -42,9 +45,17 @@ fn osv_ecosystem_ranges_pep440_and_name_normalisation() {
     assert_eq!(status(&mut index, "1.4.1"), [Affected]);
     assert_eq!(status(&mut index, "1.4.2"), []);
     assert_eq!(status(&mut index, "2.0rc1"), [Affected]);
-    assert_eq!(status(&mut index, "2.1"), [Affected], "last_affected is inclusive");
+    assert_eq!(
+        status(&mut index, "2.1"),
+        [Affected],
+        "last_affected is inclusive"
+    );
     assert_eq!(status(&mut index, "2.1.1"), []);
-    assert_eq!(status(&mut index, "0.9-legacy"), [Affected], "listed versions count");
+    assert_eq!(
+        status(&mut index, "0.9-legacy"),
+        [Affected],
+        "listed versions count"
+    );
     assert_eq!(status(&mut index, "not a version!"), [Undetermined]);
     // Components without a version cannot be placed.
     let f = index.add_model(key("X", "Z", None), vec![purl("pkg:pypi/FOO.bar-baz")]);
@@ -56,7 +67,10 @@ fn osv_ecosystem_ranges_pep440_and_name_normalisation() {
 #[test]
 fn withdrawn_replaced_and_removed_advisories() {
     let mut index = Index::default();
-    index.insert_model(key("X", "Y", Some("1")), vec![purl("pkg:pypi/foo-bar-baz@1.2")]);
+    index.insert_model(
+        key("X", "Y", Some("1")),
+        vec![purl("pkg:pypi/foo-bar-baz@1.2")],
+    );
     assert_eq!(index.add_advisory(osv(PYPI)).len(), 1);
     // Same id, now withdrawn: replaced, and it affects nothing.
     let withdrawn = PYPI.replace(
@@ -99,10 +113,7 @@ fn cargo_and_go_semver_ranges() {
             purl("pkg:golang/golang.org/x/net@v0.7.0"),
         ],
     );
-    let hits: Vec<&str> = f
-        .iter()
-        .map(|f| f.evidence.matched_identifier.as_str())
-        .collect();
+    let hits: Vec<&str> = f.iter().map(|f| &*f.evidence.matched_identifier).collect();
     assert_eq!(
         hits,
         [
@@ -111,7 +122,9 @@ fn cargo_and_go_semver_ranges() {
             "pkg:golang/golang.org/x/net@v0.6.0"
         ]
     );
-    assert!(f.iter().all(|f| f.status == FindingStatus::Affected && f.evidence.tier == Confidence::Exact));
+    assert!(f
+        .iter()
+        .all(|f| f.status == FindingStatus::Affected && f.evidence.tier == Confidence::Exact));
 }
 
 /// NVD API 2.0 shape: vulnerable firmware only on the named hardware.
@@ -136,7 +149,11 @@ fn nvd_firmware_on_hardware() {
         ..Component::default()
     };
     let hw = cpe("cpe:2.3:h:contec:cms8000:-:*:*:*:*:*:*:*");
-    let fw = |v: &str| cpe(&format!("cpe:2.3:o:contec:cms8000_firmware:{v}:*:*:*:*:*:*:*"));
+    let fw = |v: &str| {
+        cpe(&format!(
+            "cpe:2.3:o:contec:cms8000_firmware:{v}:*:*:*:*:*:*:*"
+        ))
+    };
     let run = |index: &mut Index, comps: Vec<Component>| {
         index
             .add_model(key("Contec", "CMS8000", None), comps)
@@ -147,11 +164,21 @@ fn nvd_firmware_on_hardware() {
     use FindingStatus::*;
     assert_eq!(run(&mut index, vec![fw("2.0.8"), hw.clone()]), [Affected]);
     assert_eq!(run(&mut index, vec![fw("2.1.3"), hw.clone()]), []);
-    assert_eq!(run(&mut index, vec![fw("2.0.8")]), [], "firmware without the hardware");
-    assert_eq!(run(&mut index, vec![fw("smart-build"), hw.clone()]), [Undetermined]);
+    assert_eq!(
+        run(&mut index, vec![fw("2.0.8")]),
+        [],
+        "firmware without the hardware"
+    );
+    assert_eq!(
+        run(&mut index, vec![fw("smart-build"), hw.clone()]),
+        [Undetermined]
+    );
     let f = index.add_model(key("Contec", "CMS8000", None), vec![fw("2.0.8"), hw]);
-    assert_eq!(f[0].advisory_id, "CVE-2099-0002");
-    assert!(f[0].evidence.matched_identifier.contains("cms8000_firmware:2.0.8"));
+    assert_eq!(&*f[0].advisory_id, "CVE-2099-0002");
+    assert!(f[0]
+        .evidence
+        .matched_identifier
+        .contains("cms8000_firmware:2.0.8"));
 }
 
 #[test]
@@ -178,19 +205,29 @@ fn csaf_product_name_rules() {
         }
     }
     let mut index = Index::default();
-    index.insert_model(key("日本ベクトン・ディッキンソン", "Alaris 8015", Some("9.1")), vec![]);
+    index.insert_model(
+        key("日本ベクトン・ディッキンソン", "Alaris 8015", Some("9.1")),
+        vec![],
+    );
     index.insert_model(key("BD", "Alaris 8000", Some("9.1")), vec![]);
     index.insert_model(key("BD", "X3", Some("1")), vec![]);
     let hits = |index: &mut Index, a| -> Vec<(String, Confidence)> {
         index
             .add_advisory(a)
             .into_iter()
-            .map(|f| (f.device_model.model, f.evidence.tier))
+            .map(|f| (f.device_model.model.clone(), f.evidence.tier))
             .collect()
     };
     // Token run: "Alaris 8015" inside the product name; "Alaris 8000" is not.
     assert_eq!(
-        hits(&mut index, product("Becton, Dickinson and Company (BD)", "Alaris 8015 PC unit", "<= 9.33")),
+        hits(
+            &mut index,
+            product(
+                "Becton, Dickinson and Company (BD)",
+                "Alaris 8015 PC unit",
+                "<= 9.33"
+            )
+        ),
         [("Alaris 8015".to_string(), Confidence::Strong)]
     );
     // Whole name equal: exact.
@@ -199,17 +236,28 @@ fn csaf_product_name_rules() {
         [("Alaris 8000".to_string(), Confidence::Exact)]
     );
     // Another vendor with the same product name: nothing.
-    assert!(hits(&mut index, product("Philips", "Alaris 8015 PC unit", "vers:all/*")).is_empty());
+    assert!(hits(
+        &mut index,
+        product("Philips", "Alaris 8015 PC unit", "vers:all/*")
+    )
+    .is_empty());
     // Short model keys only match exactly.
     assert!(hits(&mut index, product("BD", "Monitor X3 series", "vers:all/*")).is_empty());
     // Tokens present but not adjacent: weak.
     assert_eq!(
-        hits(&mut index, product("BD", "Alaris PC unit for 8015 pumps", "vers:all/*")),
+        hits(
+            &mut index,
+            product("BD", "Alaris PC unit for 8015 pumps", "vers:all/*")
+        ),
         [("Alaris 8015".to_string(), Confidence::Weak)]
     );
     // A joint vendor string: each part tried.
     assert_eq!(
-        hits(&mut index, product("Silex Technology and BD", "Alaris 8015", "vers:all/*")).len(),
+        hits(
+            &mut index,
+            product("Silex Technology and BD", "Alaris 8015", "vers:all/*")
+        )
+        .len(),
         1
     );
 }

@@ -165,5 +165,8 @@ fn unknowns_are_scored_as_risk() {
     };
     let w = score(&worst);
     assert!(w.score > p.score);
-    assert_eq!(w.reasons[0].code, "kev_listed", "largest contribution first");
+    assert_eq!(
+        w.reasons[0].code, "kev_listed",
+        "largest contribution first"
+    );
 }

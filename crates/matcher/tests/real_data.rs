@@ -63,7 +63,7 @@ fn seed_case_contec_and_relabelled_epsimed() {
         .collect();
     assert_eq!(hit, BTreeSet::from(["CMS8000", "MN-120"]), "{findings:#?}");
     for f in &findings {
-        assert_eq!(f.advisory_id, "ICSMA-22-244-01");
+        assert_eq!(&*f.advisory_id, "ICSMA-22-244-01");
         assert_eq!(f.status, FindingStatus::Affected);
         assert_eq!(f.aliases.iter().cloned().collect::<BTreeSet<_>>(), cves);
         for r in &remediations {
@@ -256,7 +256,7 @@ fn all_cisa_advisories_against_the_demo_hospital() {
     // Several ledger spellings are one model: compare the distinct (model, advisory) pairs.
     let pairs = |fs: &[Finding]| -> BTreeSet<(DeviceModelKey, String)> {
         fs.iter()
-            .map(|f| (f.device_model.clone(), f.advisory_id.clone()))
+            .map(|f| ((*f.device_model).clone(), f.advisory_id.to_string()))
             .collect()
     };
     assert_eq!(pairs(&all), pairs(&incremental));

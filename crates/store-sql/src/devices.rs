@@ -257,13 +257,15 @@ const HISTORY_COLUMNS: &[&str] = &["id", "device_id", "at", "actor", "action", "
 
 /// Accumulates history rows and audit entries for device changes within one transaction.
 struct ChangeLog {
+    dialect: crate::Dialect,
     next_history_id: i64,
     history: Vec<Vec<Val>>,
 }
 
 impl ChangeLog {
-    async fn start(tx: &mut Transaction<'_, Any>) -> StoreResult<Self> {
+    async fn start(tx: &mut Transaction<'_, Any>, dialect: crate::Dialect) -> StoreResult<Self> {
         Ok(ChangeLog {
+            dialect,
             next_history_id: next_id(tx, "device_history").await?,
             history: Vec::new(),
         })
@@ -301,7 +303,7 @@ impl ChangeLog {
     }
 
     async fn flush(self, tx: &mut Transaction<'_, Any>) -> StoreResult<()> {
-        insert_batch(tx, "device_history", HISTORY_COLUMNS, self.history).await
+        insert_batch(tx, self.dialect, "device_history", HISTORY_COLUMNS, self.history).await
     }
 }
 
@@ -327,12 +329,13 @@ pub(crate) async fn create(
     let id = next_id(&mut tx, "devices").await?;
     insert_batch(
         &mut tx,
+        store.dialect(),
         "devices",
         &device_insert_columns(),
         vec![device_row(id, &now(), &fields)],
     )
     .await?;
-    let mut log = ChangeLog::start(&mut tx).await?;
+    let mut log = ChangeLog::start(&mut tx, store.dialect()).await?;
     log.record(&mut audit, actor, "create", id, None, Some(&fields));
     log.flush(&mut tx).await?;
     let device = get_in(&mut tx, id)
@@ -394,7 +397,7 @@ pub(crate) async fn update(
         return Ok(current);
     }
     write_update(&mut tx, id, &fields).await?;
-    let mut log = ChangeLog::start(&mut tx).await?;
+    let mut log = ChangeLog::start(&mut tx, store.dialect()).await?;
     log.record(
         &mut audit,
         actor,
@@ -426,7 +429,7 @@ pub(crate) async fn delete(store: &SqlStore, actor: &Actor, id: i64) -> StoreRes
     .execute(&mut *tx)
     .await
     .map_err(db_err)?;
-    let mut log = ChangeLog::start(&mut tx).await?;
+    let mut log = ChangeLog::start(&mut tx, store.dialect()).await?;
     log.record(&mut audit, actor, "delete", id, Some(&current.fields), None);
     log.flush(&mut tx).await?;
     store.commit(tx, audit).await
@@ -529,7 +532,7 @@ pub(crate) async fn import(
     let mut touched = vec![false; existing.len()];
     let mut seen_new_numbers: HashMap<String, u64> = HashMap::new();
     let mut next_device_id = next_id(&mut tx, "devices").await?;
-    let mut log = ChangeLog::start(&mut tx).await?;
+    let mut log = ChangeLog::start(&mut tx, store.dialect()).await?;
     let mut inserts = Vec::new();
     let at = now();
 
@@ -588,7 +591,7 @@ pub(crate) async fn import(
             }
         }
     }
-    insert_batch(&mut tx, "devices", &device_insert_columns(), inserts).await?;
+    insert_batch(&mut tx, store.dialect(), "devices", &device_insert_columns(), inserts).await?;
     log.flush(&mut tx).await?;
     audit.push(NewAuditEntry {
         actor: actor.username.clone(),

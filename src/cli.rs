@@ -60,6 +60,16 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Identify a file (SBOM, advisory, feed, MDS2 form, ledger) and show what it holds.
+    Inspect {
+        file: PathBuf,
+        /// One JSON object on stdout: "kind" plus the normalised content.
+        #[arg(long)]
+        json: bool,
+        /// Reject the file when it has any spec diagnostic.
+        #[arg(long)]
+        strict: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,6 +189,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { json }) => audit_verify(&global, json).await,
+        Command::Inspect { file, json, strict } => inspect(&file, json, strict),
     }
 }
 
@@ -399,4 +410,26 @@ async fn audit_verify(global: &Global, json: bool) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn inspect(file: &std::path::Path, json: bool, strict: bool) -> Result<ExitCode> {
+    let name = file.display().to_string();
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {name}"))?
+        .len();
+    if size > mdsec_inspect::MAX_INPUT_BYTES as u64 {
+        bail!(
+            "{name}: {} MiB is over the inspect limit of {} MiB",
+            size >> 20,
+            mdsec_inspect::MAX_INPUT_BYTES >> 20
+        );
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {name}"))?;
+    let inspection = mdsec_inspect::inspect(&name, &bytes, strict)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&inspection.to_json())?);
+    } else {
+        println!("{}", inspection.human_summary());
+    }
+    Ok(ExitCode::SUCCESS)
 }

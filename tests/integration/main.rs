@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod fixtures;
+mod inspect_cli;
 mod ledger_cli;
 
 use std::net::TcpListener;

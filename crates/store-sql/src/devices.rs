@@ -303,7 +303,14 @@ impl ChangeLog {
     }
 
     async fn flush(self, tx: &mut Transaction<'_, Any>) -> StoreResult<()> {
-        insert_batch(tx, self.dialect, "device_history", HISTORY_COLUMNS, self.history).await
+        insert_batch(
+            tx,
+            self.dialect,
+            "device_history",
+            HISTORY_COLUMNS,
+            self.history,
+        )
+        .await
     }
 }
 
@@ -591,7 +598,14 @@ pub(crate) async fn import(
             }
         }
     }
-    insert_batch(&mut tx, store.dialect(), "devices", &device_insert_columns(), inserts).await?;
+    insert_batch(
+        &mut tx,
+        store.dialect(),
+        "devices",
+        &device_insert_columns(),
+        inserts,
+    )
+    .await?;
     log.flush(&mut tx).await?;
     audit.push(NewAuditEntry {
         actor: actor.username.clone(),

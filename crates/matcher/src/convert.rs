@@ -329,3 +329,16 @@ pub fn from_nvd(r: &CveRecord) -> MatchableAdvisory {
         affected,
     }
 }
+
+/// The components of a parsed SBOM (CycloneDX or SPDX), as the matcher needs them.
+pub fn components_from_sbom(sbom: &mdsec_sbom::Sbom) -> Vec<Component> {
+    sbom.components
+        .iter()
+        .map(|c| Component {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: c.purl.clone(),
+            cpe: c.cpe.clone(),
+        })
+        .collect()
+}

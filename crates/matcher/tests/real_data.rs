@@ -293,3 +293,132 @@ fn all_cisa_advisories_against_the_demo_hospital() {
         "{hit:?}"
     );
 }
+
+/// NVD API 2.0 shape, written for this test (the CVE id is fictitious): wolfSSL before 5.0.0.
+const WOLFSSL_NVD: &str = r#"{"resultsPerPage": 1, "startIndex": 0, "totalResults": 1, "format": "NVD_CVE",
+ "version": "2.0", "timestamp": "2024-01-01T00:00:00.000", "vulnerabilities": [{"cve": {"id": "CVE-2099-0100",
+  "descriptions": [{"lang": "en", "value": "Test flaw in wolfSSL."}],
+  "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [{"vulnerable": true,
+    "criteria": "cpe:2.3:a:wolfssl:wolfssl:*:*:*:*:*:*:*:*", "versionEndExcluding": "5.0.0"}]}]}]}}]}"#;
+
+#[test]
+fn real_medical_sbom_components_match_a_cpe_configuration() {
+    let rel = "sbom-medical/narrow.sbom.json";
+    let raw: serde_json::Value = serde_json::from_slice(&read(rel)).unwrap();
+    let wolf = raw["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["cpe"]
+                .as_str()
+                .is_some_and(|s| s.contains(":wolfssl:wolfssl:"))
+        })
+        .expect("the SBOM lists wolfSSL with a CPE");
+    let wolf_version = wolf["version"].as_str().unwrap();
+    let sbom = mdsec_sbom::parse_sbom(rel, &read(rel), false).unwrap();
+    let comps = mdsec_matcher::convert::components_from_sbom(&sbom);
+    assert_eq!(comps.len(), raw["components"].as_array().unwrap().len());
+    let doc = mdsec_vulndb::nvd::parse_nvd("t.json", WOLFSSL_NVD.as_bytes()).unwrap();
+    let mut index = Index::default();
+    index.insert_advisory(mdsec_matcher::convert::from_nvd(&doc.vulnerabilities[0]));
+    let f = index.add_model(key("Example", "Narrow device", Some("1")), comps);
+    let expect = if wolf_version
+        .split('.')
+        .next()
+        .unwrap()
+        .parse::<u32>()
+        .unwrap()
+        < 5
+    {
+        vec![FindingStatus::Affected]
+    } else {
+        vec![]
+    };
+    assert_eq!(f.iter().map(|f| f.status).collect::<Vec<_>>(), expect);
+    assert!(f
+        .iter()
+        .all(|f| f.evidence.matched_identifier.contains("wolfssl")));
+}
+
+#[test]
+fn incremental_and_full_match_agree_on_rustsec() {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(data().join("rustsec/osv/crates"))
+        .expect("RustSec OSV data present")
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let advs: Vec<MatchableAdvisory> = paths
+        .iter()
+        .map(|p| from_osv(&mdsec_advisory::parse_osv_json(&std::fs::read(p).unwrap()).unwrap()))
+        .collect();
+    assert!(advs.len() > 1000);
+    // A fleet of 40 models whose components are the advisories' packages at a few versions.
+    let mut names: Vec<String> = advs
+        .iter()
+        .flat_map(|a| a.affected.iter())
+        .filter_map(|a| match a {
+            Affected::Package(p) => Some(p.name.clone()),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    let versions = ["0.1.0", "0.3.2", "1.0.0", "2.5.1", "not.a.version"];
+    let models: Vec<(DeviceModelKey, Vec<Component>)> = (0..40)
+        .map(|i| {
+            let comps = names
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| j % 40 == i || j % 7 == i % 7)
+                .map(|(j, n)| Component {
+                    name: n.clone(),
+                    version: None,
+                    purl: Some(format!(
+                        "pkg:cargo/{n}@{}",
+                        versions[(i + j) % versions.len()]
+                    )),
+                    cpe: None,
+                })
+                .collect();
+            (key("Example", &format!("M{i}"), Some("1")), comps)
+        })
+        .collect();
+    // Models first, then advisories one by one…
+    let mut a = Index::default();
+    for (k, c) in &models {
+        assert!(a.add_model(k.clone(), c.clone()).is_empty());
+    }
+    let mut by_advisory = Vec::new();
+    for adv in &advs {
+        by_advisory.extend(a.add_advisory(adv.clone()));
+    }
+    // …advisories first, then models one by one, and a full match: the same findings.
+    let mut b = Index::default();
+    for adv in &advs {
+        assert!(b.add_advisory(adv.clone()).is_empty());
+    }
+    let mut by_model = Vec::new();
+    for (k, c) in &models {
+        by_model.extend(b.add_model(k.clone(), c.clone()));
+    }
+    let set = |v: &[Finding]| {
+        v.iter()
+            .map(|f| {
+                (
+                    f.device_model.model.clone(),
+                    f.advisory_id.to_string(),
+                    f.evidence.matched_identifier.to_string(),
+                    f.status,
+                )
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    assert!(by_model.len() > 100, "{}", by_model.len());
+    assert!(by_model
+        .iter()
+        .any(|f| f.status == FindingStatus::Undetermined));
+    assert_eq!(set(&by_advisory), set(&by_model));
+    assert_eq!(set(&b.match_all()), set(&by_model));
+    assert_eq!(by_model.len(), set(&by_model).len());
+}

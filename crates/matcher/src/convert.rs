@@ -103,6 +103,7 @@ pub fn from_csaf(doc: &CsafDocument) -> MatchableAdvisory {
         id: doc.document.tracking.id.clone(),
         aliases: dedup(doc.cves()),
         title: short(&doc.document.title),
+        informational: None,
         affected,
     }
 }
@@ -274,6 +275,17 @@ pub fn from_osv(a: &OsvAdvisory) -> MatchableAdvisory {
                 .or(a.details.as_deref())
                 .unwrap_or(a.id.as_str()),
         ),
+        informational: a
+            .affected
+            .iter()
+            .filter_map(|af| {
+                af.database_specific
+                    .as_ref()?
+                    .get("informational")?
+                    .as_str()
+            })
+            .next()
+            .map(str::to_string),
         affected,
     }
 }
@@ -326,6 +338,7 @@ pub fn from_nvd(r: &CveRecord) -> MatchableAdvisory {
         id: r.id.clone(),
         aliases: vec![r.id.clone()],
         title: short(r.description("en").unwrap_or("")),
+        informational: None,
         affected,
     }
 }

@@ -17,6 +17,7 @@
 //!    which one has a digit, every token occurs somewhere in those names ([`Confidence::Weak`]).
 //!    Model keys shorter than [`MIN_MODEL_KEY_CHARS`] only match exactly.
 //!
+//! A product without a vendor branch is never matched by name: the maker cannot be checked.
 //! A relabelled model (ModelAliases) is also tried under the original maker's name and model.
 //! When the match needed the version text (e.g. "Point of Care handheld medical devices" with
 //! version "Accu-Chek Inform II"), the version text named the model, so all versions are meant.

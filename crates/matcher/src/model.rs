@@ -42,6 +42,9 @@ pub struct MatchableAdvisory {
     /// CVE (and GHSA) ids of the advisory as a whole.
     pub aliases: Vec<String>,
     pub title: String,
+    /// RustSec's informational kinds (`unmaintained`, `unsound`, `notice`): advice rather than a
+    /// vulnerability; cargo-audit reports them as warnings. `None` for vulnerabilities.
+    pub informational: Option<String>,
     pub affected: Vec<Affected>,
 }
 

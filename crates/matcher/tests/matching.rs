@@ -188,6 +188,7 @@ fn csaf_product_name_rules() {
             id: format!("T-{name}"),
             aliases: vec![],
             title: String::new(),
+            informational: None,
             affected: vec![Affected::Product(ProductAffected {
                 product_id: "P".into(),
                 vendor: Some(vendor.into()),

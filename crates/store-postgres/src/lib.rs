@@ -9,11 +9,18 @@ use mdsec_store_sql::{migrate, Dialect, Migration, SqlStore};
 use sqlx::any::AnyPoolOptions;
 
 /// The PostgreSQL schema, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "ledger",
-    sql: include_str!("../migrations/0001_ledger.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger",
+        sql: include_str!("../migrations/0001_ledger.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "list_indexes",
+        sql: include_str!("../migrations/0002_list_indexes.sql"),
+    },
+];
 
 /// Connect to `url` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and bring the schema up to date.
 pub async fn connect(url: &str) -> StoreResult<SqlStore> {

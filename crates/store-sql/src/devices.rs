@@ -202,8 +202,15 @@ pub(crate) async fn list(store: &SqlStore, q: &DeviceQuery) -> StoreResult<Page<
     .and_then(|r| r.try_get(0))
     .map_err(db_err)?;
     let dir = if q.descending { "DESC" } else { "ASC" };
+    // SQLite's native order (NULLs sort lowest), spelled out so PostgreSQL agrees and SQLite can
+    // read rows straight from an index.
+    let nulls = if q.descending {
+        "NULLS LAST"
+    } else {
+        "NULLS FIRST"
+    };
     let sql = format!(
-        "SELECT {} FROM devices WHERE {wh} ORDER BY {} {dir} NULLS LAST, id {dir} LIMIT {} OFFSET {}",
+        "SELECT {} FROM devices WHERE {wh} ORDER BY {} {dir} {nulls}, id {dir} LIMIT {} OFFSET {}",
         select_columns(),
         q.sort.column(),
         q.limit,

@@ -1,7 +1,8 @@
 -- mdsec SQLite schema, version 1. Timestamps are RFC 3339 UTC text; ids are assigned by mdsec under
--- the write lock so the same statements run on PostgreSQL.
+-- the write lock so the same statements run on PostgreSQL. Integer keys are INTEGER PRIMARY KEY so
+-- they are the rowid: indexes then end in the id and can serve ORDER BY ..., id without sorting.
 CREATE TABLE devices (
-    id BIGINT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     version BIGINT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
@@ -42,7 +43,7 @@ CREATE INDEX devices_department ON devices (department);
 CREATE INDEX devices_manufacturer ON devices (manufacturer);
 
 CREATE TABLE device_history (
-    id BIGINT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     device_id BIGINT NOT NULL REFERENCES devices (id),
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
@@ -58,7 +59,7 @@ CREATE TABLE manufacturer_aliases (
 );
 
 CREATE TABLE users (
-    id BIGINT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
     display_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
@@ -80,7 +81,7 @@ CREATE TABLE sessions (
 );
 
 CREATE TABLE api_tokens (
-    id BIGINT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     user_id BIGINT NOT NULL REFERENCES users (id),
     name TEXT NOT NULL,
     token_hash TEXT NOT NULL UNIQUE,
@@ -90,12 +91,12 @@ CREATE TABLE api_tokens (
 
 -- One row that every write transaction updates first: it serialises writers (across processes too)
 -- so the audit chain head cannot move under a writer.
-CREATE TABLE write_lock (id BIGINT PRIMARY KEY, taken_at TEXT);
+CREATE TABLE write_lock (id INTEGER PRIMARY KEY, taken_at TEXT);
 INSERT INTO write_lock (id, taken_at) VALUES (1, NULL);
 
 -- The audit log: append-only and hash-chained (see crates/store/src/audit.rs).
 CREATE TABLE audit_log (
-    seq BIGINT PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,

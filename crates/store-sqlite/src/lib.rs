@@ -11,11 +11,18 @@ use sqlx::Executor;
 use std::path::{Path, PathBuf};
 
 /// The SQLite schema, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "ledger",
-    sql: include_str!("../migrations/0001_ledger.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger",
+        sql: include_str!("../migrations/0001_ledger.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "list_indexes",
+        sql: include_str!("../migrations/0002_list_indexes.sql"),
+    },
+];
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "mdsec.sqlite3";
@@ -39,7 +46,7 @@ pub async fn open(data_dir: &Path) -> StoreResult<SqlStore> {
         .max_connections(8)
         .after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;")
                     .await?;
                 Ok(())
             })

@@ -10,6 +10,11 @@ mod serve;
 mod tls;
 
 use clap::Parser;
+
+/// glibc's allocator spent a fifth of the device list's CPU under load; mimalloc does far better with
+/// the many small, short-lived allocations of row decoding and JSON.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -287,8 +287,14 @@ impl ChangeLog {
         before: Option<&DeviceFields>,
         after: Option<&DeviceFields>,
     ) {
-        let empty = DeviceFields::default();
-        let changes = diff_fields(before.unwrap_or(&empty), after.unwrap_or(&empty));
+        // A new device's history entry says only that it was created: its first values are on the
+        // device itself and in the audit log's after-state, and repeating them here would double
+        // what a 10,000-row import writes.
+        let changes = match (before, after) {
+            (Some(b), Some(a)) => diff_fields(b, a),
+            (Some(b), None) => diff_fields(b, &DeviceFields::default()),
+            (None, _) => Vec::new(),
+        };
         let at = now();
         self.history.push(vec![
             self.next_history_id.into(),

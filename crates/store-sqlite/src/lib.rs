@@ -43,7 +43,7 @@ pub async fn open(data_dir: &Path) -> StoreResult<SqlStore> {
     let url = format!("sqlite://{}?mode=rwc", path.display());
     sqlx::any::install_default_drivers();
     let pool = AnyPoolOptions::new()
-        .max_connections(8)
+        .max_connections(4)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16000; PRAGMA mmap_size = 268435456; PRAGMA temp_store = MEMORY;")

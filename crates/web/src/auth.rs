@@ -242,3 +242,45 @@ mod tests {
         );
     }
 }
+
+// ---- short-lived cache of authenticated identities ----
+
+/// How long a looked-up token or session is trusted without asking the database again. Logout,
+/// password and second-factor changes in this process drop entries at once; a token revoked by another
+/// process stops working within this time.
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
+/// Entries kept at most; the cache is emptied when full (it refills in one round of requests).
+pub const AUTH_CACHE_MAX: usize = 10_000;
+
+#[derive(Default)]
+pub struct AuthCache {
+    entries: Mutex<HashMap<String, (mdsec_store::User, Option<mdsec_store::Session>, Instant)>>,
+}
+
+impl AuthCache {
+    pub fn get(&self, key: &str) -> Option<(mdsec_store::User, Option<mdsec_store::Session>)> {
+        let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key)
+            .filter(|(_, _, at)| at.elapsed() < AUTH_CACHE_TTL)
+            .map(|(u, s, _)| (u.clone(), s.clone()))
+    }
+    pub fn put(&self, key: String, user: mdsec_store::User, session: Option<mdsec_store::Session>) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= AUTH_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, (user, session, Instant::now()));
+    }
+    pub fn remove(&self, key: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}

@@ -169,11 +169,19 @@ impl FromRequestParts<AppState> for Ctx {
                 .strip_prefix("Bearer ")
                 .ok_or_else(unauthorized)?
                 .trim();
-            let user = store
-                .user_for_token(&sha256_hex(token))
-                .await
-                .map_err(|e| Denied::Api(WebError::from(e)))?
-                .ok_or_else(unauthorized)?;
+            let key = format!("t:{}", sha256_hex(token));
+            let user = match state.auth_cache.get(&key) {
+                Some((user, _)) => user,
+                None => {
+                    let user = store
+                        .user_for_token(&key[2..])
+                        .await
+                        .map_err(|e| Denied::Api(WebError::from(e)))?
+                        .ok_or_else(unauthorized)?;
+                    state.auth_cache.put(key, user.clone(), None);
+                    user
+                }
+            };
             return Ok(Ctx {
                 user,
                 session: None,
@@ -184,21 +192,32 @@ impl FromRequestParts<AppState> for Ctx {
         }
 
         let cookie_value = cookie(parts, SESSION_COOKIE).ok_or_else(unauthorized)?;
-        let session = store
-            .get_session(&sha256_hex(&cookie_value))
-            .await
-            .map_err(|e| Denied::Api(WebError::from(e)))?
-            .ok_or_else(unauthorized)?;
+        let key = format!("s:{}", sha256_hex(&cookie_value));
+        let (user, session) = match state.auth_cache.get(&key) {
+            Some((user, Some(session))) => (user, session),
+            _ => {
+                let session = store
+                    .get_session(&key[2..])
+                    .await
+                    .map_err(|e| Denied::Api(WebError::from(e)))?
+                    .ok_or_else(unauthorized)?;
+                let user = store
+                    .get_user(session.user_id)
+                    .await
+                    .map_err(|e| Denied::Api(WebError::from(e)))?
+                    .filter(|u| !u.disabled)
+                    .ok_or_else(unauthorized)?;
+                state
+                    .auth_cache
+                    .put(key.clone(), user.clone(), Some(session.clone()));
+                (user, session)
+            }
+        };
         if session.expires_at <= now_rfc3339() {
+            state.auth_cache.remove(&key);
             let _ = store.delete_session(&session.id_hash).await;
             return Err(unauthorized());
         }
-        let user = store
-            .get_user(session.user_id)
-            .await
-            .map_err(|e| Denied::Api(WebError::from(e)))?
-            .filter(|u| !u.disabled)
-            .ok_or_else(unauthorized)?;
         if user.totp_secret.is_some() && !session.verified {
             return Err(if is_api {
                 Denied::Api(WebError::unauthorized())

@@ -53,6 +53,7 @@ pub struct Inner {
     pub app: App,
     pub config: WebConfig,
     pub limiter: auth::LoginLimiter,
+    pub auth_cache: auth::AuthCache,
 }
 
 /// Shared state of every handler.
@@ -72,6 +73,7 @@ impl AppState {
             app,
             config,
             limiter: auth::LoginLimiter::default(),
+            auth_cache: auth::AuthCache::default(),
         }))
     }
 }

@@ -244,6 +244,8 @@ pub async fn enable_totp(
         .store
         .set_totp(&ctx.actor(), ctx.user.id, Some(&secret))
         .await?;
+    // Cached identities still carry the old (absent) second factor.
+    state.auth_cache.clear();
     if let Some(s) = &ctx.session {
         state.app.store.mark_session_verified(&s.id_hash).await?;
     }

@@ -310,6 +310,7 @@ pub async fn totp_submit(
         .store
         .mark_session_verified(&session.id_hash)
         .await?;
+    state.auth_cache.remove(&format!("s:{}", session.id_hash));
     Ok(Redirect::to(&safe_next(f.next.as_deref())).into_response())
 }
 
@@ -327,6 +328,7 @@ pub async fn logout(
     ctx.check_csrf(f.csrf.as_deref())?;
     if let Some(s) = &ctx.session {
         state.app.store.delete_session(&s.id_hash).await?;
+        state.auth_cache.remove(&format!("s:{}", s.id_hash));
     }
     state
         .app

@@ -43,7 +43,12 @@ pub struct RejectedRow {
 pub struct App {
     pub store: Arc<dyn Store>,
     aliases: RwLock<ManufacturerAliases>,
+    departments: std::sync::Mutex<Option<(Arc<Vec<String>>, std::time::Instant)>>,
 }
+
+/// How long the department list of the filter drop-down is reused. It changes only when a device
+/// enters a new department; recomputing it on every page view was a full index scan per request.
+pub const DEPARTMENTS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl App {
     /// The shipped alias table extended with the hospital's own aliases from the database.
@@ -55,7 +60,26 @@ impl App {
         Ok(App {
             store,
             aliases: RwLock::new(aliases),
+            departments: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Departments of live devices, for filters (reused for [`DEPARTMENTS_TTL`]).
+    pub async fn departments(&self) -> Result<Arc<Vec<String>>, StoreError> {
+        if let Some((list, at)) = self
+            .departments
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            if at.elapsed() < DEPARTMENTS_TTL {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(self.store.departments().await?);
+        *self.departments.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((list.clone(), std::time::Instant::now()));
+        Ok(list)
     }
 
     /// The canonical manufacturer name for `raw`, or `raw` itself when no alias is known.

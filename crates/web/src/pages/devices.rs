@@ -117,7 +117,7 @@ pub async fn list(
     let l = ctx.lang;
     let store = &state.app.store;
     let page = store.list_devices(&p.to_query(&ctx, PAGE_SIZE)).await?;
-    let departments = store.departments().await?;
+    let departments = state.app.departments().await?;
     let current_page = p.page.unwrap_or(1).max(1);
     let pages = ((page.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let sort = p.sort.clone().unwrap_or_else(|| "management_number".into());

@@ -106,7 +106,7 @@ impl IntoResponse for Denied {
     fn into_response(self) -> Response {
         match self {
             Denied::Login(next) => {
-                let next = if next.starts_with('/') && !next.starts_with("//") {
+                let next = if is_local_path(&next) {
                     next
                 } else {
                     "/".into()
@@ -118,6 +118,12 @@ impl IntoResponse for Denied {
             Denied::Api(e) => e.json().into_response(),
         }
     }
+}
+
+/// True for a path on this site (`/devices?x=1`), false for anything a browser could read as another
+/// host (`//evil`, `/\evil`, `https://…`). Every redirect target that comes from a request is checked.
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -98,6 +98,21 @@ mod tests {
     }
 
     #[test]
+    fn redirects_stay_on_this_site() {
+        use crate::context::is_local_path;
+        assert!(is_local_path("/devices?department=ICU"));
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "devices",
+            "/x\r\nSet-Cookie: a=b",
+        ] {
+            assert!(!is_local_path(evil), "{evil}");
+        }
+    }
+
+    #[test]
     fn read_only_roles_cannot_edit() {
         for r in [Role::Executive, Role::Auditor, Role::Manufacturer] {
             assert!(!can_edit_in_department(&user(r, Some("ICU")), Some("ICU")));

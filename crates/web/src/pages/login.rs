@@ -23,7 +23,7 @@ pub struct NextParam {
 }
 
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+    next.filter(|n| crate::context::is_local_path(n))
         .unwrap_or("/devices")
         .to_string()
 }

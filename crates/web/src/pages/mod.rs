@@ -115,7 +115,7 @@ pub async fn set_lang(
     let lang = Lang::from_code(&code).unwrap_or_default();
     let back = q
         .get("next")
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .filter(|p| crate::context::is_local_path(p))
         .cloned()
         .unwrap_or_else(|| "/devices".into());
     let mut res = Redirect::to(&back).into_response();

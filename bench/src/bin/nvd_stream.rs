@@ -12,14 +12,25 @@ use std::time::Instant;
 fn peak_rss_mb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
         .map(|kb| kb / 1024)
         .unwrap_or(0)
 }
 
 fn main() -> ExitCode {
-    let size_mb: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1024);
+    let size_mb: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1024);
     let per_record = record_json(123_456).len() as u64 + 1;
     let records = size_mb * 1024 * 1024 / per_record;
     let start = Instant::now();
@@ -29,7 +40,10 @@ fn main() -> ExitCode {
         match record {
             Ok(r) => {
                 seen += 1;
-                cvss_sum += r.best_cvss().and_then(|m| m.cvss_data.base_score).unwrap_or(0.0);
+                cvss_sum += r
+                    .best_cvss()
+                    .and_then(|m| m.cvss_data.base_score)
+                    .unwrap_or(0.0);
             }
             Err(e) => {
                 eprintln!("error after {seen} records: {e}");

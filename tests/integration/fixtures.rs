@@ -22,7 +22,7 @@ pub fn ja_row(i: usize) -> Vec<String> {
     vec![
         format!("ＭＥ－{i:05}"), // full-width, as typed with an IME
         format!("生体情報モニタ {i}"),
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             "日本光電工業株式会社".into()
         } else {
             "フィリップス・ジャパン".into()
@@ -37,7 +37,7 @@ pub fn ja_row(i: usize) -> Vec<String> {
             (i >> 8) & 0xff,
             i & 0xff
         ),
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             "令和5年4月1日".into()
         } else {
             "2023/4/1".into()

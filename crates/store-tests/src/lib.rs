@@ -108,7 +108,7 @@ pub fn device(n: u32, department: &str) -> DeviceFields {
         name: format!("生体情報モニタ {n}"),
         device_type: Some("生体情報モニタ".into()),
         manufacturer: Some(
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 "Nihon Kohden"
             } else {
                 "Philips"

@@ -252,9 +252,12 @@ pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
 /// Entries kept at most; the cache is emptied when full (it refills in one round of requests).
 pub const AUTH_CACHE_MAX: usize = 10_000;
 
+/// A cached identity: the user, the browser session if any, and when it was looked up.
+type CachedIdentity = (mdsec_store::User, Option<mdsec_store::Session>, Instant);
+
 #[derive(Default)]
 pub struct AuthCache {
-    entries: Mutex<HashMap<String, (mdsec_store::User, Option<mdsec_store::Session>, Instant)>>,
+    entries: Mutex<HashMap<String, CachedIdentity>>,
 }
 
 impl AuthCache {

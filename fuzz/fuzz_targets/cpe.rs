@@ -1,7 +1,7 @@
 #![no_main]
 //! CPE 2.3: strict and lenient parse, binding, matching arbitrary pairs. Must never panic.
 use libfuzzer_sys::fuzz_target;
-use mdsec_ids::cpe::{compare_names, Cpe};
+use mdsec_ids::cpe::{compare_names, Cpe, MAX_CPE_LEN};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
@@ -11,7 +11,9 @@ fuzz_target!(|data: &[u8]| {
     if let (Ok(x), Ok(y)) = (pa, pb) {
         let _ = compare_names(&x, &y);
         let _ = x.to_wfn();
-        if let Ok(strict) = Cpe::parse(a) {
+        // Round trip, except where escaping pushed the formatted string over the length limit (the
+        // parser then refuses it by design, naming the limit: found by the 10-minute run of 2026-11-24).
+        if let Ok(strict) = Cpe::parse(a).map_err(|_| ()).and_then(|c| if c.to_string().len() <= MAX_CPE_LEN { Ok(c) } else { Err(()) }) {
             assert_eq!(Cpe::parse(&strict.to_string()).ok(), Some(strict), "formatted string does not round-trip");
         }
     }

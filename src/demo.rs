@@ -31,19 +31,26 @@ pub async fn load(app: &App, password: &str) -> Result<bool> {
         .store
         .import_devices(&Actor::system(), "demo", rows, false)
         .await?;
-    for u in hospital.users {
+    for u in &hospital.users {
         let Some(role) = Role::from_code(&u.role) else {
             continue;
         };
         if role == Role::Admin || app.store.get_user_by_name(&u.username).await?.is_some() {
             continue;
         }
+        // Demo users name their department by code; the ledger stores the department's Japanese name.
+        let department = u.department.as_deref().map(|code| {
+            let found = hospital.departments.iter().find(|d| d.code == code);
+            found
+                .map(|d| d.name_ja.to_string())
+                .unwrap_or_else(|| code.to_string())
+        });
         app.create_user(
             &u.username,
             &u.display_name,
             password,
             role,
-            u.department.clone(),
+            department,
             u.manufacturer.clone(),
         )
         .await?;

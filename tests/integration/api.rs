@@ -186,6 +186,22 @@ fn department_user_edits_only_its_own_department() {
         v["items"][0].clone()
     };
     let own = find("放射線科");
+    // The demo's own department users belong to departments that exist in the demo ledger.
+    let users: Value =
+        serde_json::from_slice(&mdsec(dir.path(), &["user", "list", "--json"]).stdout).unwrap();
+    for u in users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["role"] == "department_user" && u["username"] != "rad1")
+    {
+        let dept = u["department"].as_str().unwrap();
+        assert!(
+            find(dept)["id"].is_i64(),
+            "demo user {} has department {dept} with no devices",
+            u["username"]
+        );
+    }
     let other = find("集中治療室");
     assert!(
         own["id"].is_i64() && other["id"].is_i64(),

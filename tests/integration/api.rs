@@ -7,13 +7,7 @@ use std::time::{Duration, Instant};
 /// Log in through the form (fetching the login CSRF cookie first), returning the signed-in client.
 pub fn login(base: &str, user: &str, password: &str) -> reqwest::blocking::Client {
     let c = http();
-    let page = c
-        .get(format!("{base}/login"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let csrf = hidden_value(&page, "_csrf");
+    let csrf = page_csrf(&c, &format!("{base}/login"));
     let r = c
         .post(format!("{base}/login"))
         .form(&[
@@ -26,6 +20,11 @@ pub fn login(base: &str, user: &str, password: &str) -> reqwest::blocking::Clien
         .unwrap();
     assert_eq!(r.status(), 303, "login as {user} failed");
     c
+}
+
+/// GET `url` with client `c` and return the page's `_csrf` form token.
+pub fn page_csrf(c: &reqwest::blocking::Client, url: &str) -> String {
+    hidden_value(&c.get(url).send().unwrap().text().unwrap(), "_csrf")
 }
 
 pub fn hidden_value(html: &str, name: &str) -> String {
@@ -83,13 +82,7 @@ fn demo_serves_health_at_once_requires_login_and_lists_devices_in_japanese() {
 
     // Wrong password: a clear message, no session.
     let bad = http();
-    let page = bad
-        .get(format!("{}/login", server.base))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let csrf = hidden_value(&page, "_csrf");
+    let csrf = page_csrf(&bad, &format!("{}/login", server.base));
     let r = bad
         .post(format!("{}/login", server.base))
         .form(&[
@@ -148,26 +141,7 @@ fn department_user_edits_only_its_own_department() {
     let server = Server::start(dir.path(), true);
     let admin_token = token_for(dir.path(), "admin");
     server.wait_for_devices(&admin_token, 1_900);
-    let out = std::process::Command::new(crate::mdsec_bin())
-        .args([
-            "user",
-            "add",
-            "rad1",
-            "--role",
-            "department_user",
-            "--department",
-            "放射線科",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("MDSEC_NEW_PASSWORD", "radiology-pass-1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::add_radiology_user(dir.path());
     let token = token_for(dir.path(), "rad1");
 
     let find = |dept: &str| -> Value {
@@ -274,13 +248,7 @@ fn forms_without_the_csrf_token_are_refused() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 403);
-    let page = c
-        .get(format!("{}/devices/new", server.base))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let csrf = hidden_value(&page, "_csrf");
+    let csrf = page_csrf(&c, &format!("{}/devices/new", server.base));
     let r = c
         .post(format!("{}/devices", server.base))
         .form(&[
@@ -331,13 +299,7 @@ fn import_through_the_ui_reports_rows_and_totp_guards_the_second_step() {
     let dir = data_dir();
     let server = Server::start(dir.path(), false);
     let c = login(&server.base, "admin", ADMIN_PASSWORD);
-    let page = c
-        .get(format!("{}/import", server.base))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let csrf = hidden_value(&page, "_csrf");
+    let csrf = page_csrf(&c, &format!("{}/import", server.base));
     let form = reqwest::blocking::multipart::Form::new()
         .text("_csrf", csrf.clone())
         .part(
@@ -387,13 +349,7 @@ fn import_through_the_ui_reports_rows_and_totp_guards_the_second_step() {
     assert_eq!(r.status(), 303);
 
     let c2 = http();
-    let page = c2
-        .get(format!("{}/login", server.base))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let lcsrf = hidden_value(&page, "_csrf");
+    let lcsrf = page_csrf(&c2, &format!("{}/login", server.base));
     let r = c2
         .post(format!("{}/login", server.base))
         .form(&[
@@ -414,13 +370,7 @@ fn import_through_the_ui_reports_rows_and_totp_guards_the_second_step() {
         "/login/totp",
         "no access before the second factor"
     );
-    let page = c2
-        .get(format!("{}/login/totp", server.base))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let tcsrf = hidden_value(&page, "_csrf");
+    let tcsrf = page_csrf(&c2, &format!("{}/login/totp", server.base));
     let r = c2
         .post(format!("{}/login/totp", server.base))
         .form(&[

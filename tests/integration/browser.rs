@@ -95,22 +95,7 @@ fn browser_login_filter_edit_history_audit_and_department_limits() {
     let server = Server::start(dir.path(), true);
     let token = token_for(dir.path(), "admin");
     server.wait_for_devices(&token, 1_900);
-    let out = Command::new(crate::mdsec_bin())
-        .args([
-            "user",
-            "add",
-            "rad1",
-            "--role",
-            "department_user",
-            "--department",
-            "放射線科",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .env("MDSEC_NEW_PASSWORD", "radiology-pass-1")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::add_radiology_user(dir.path());
     let (_driver, port) = start_chromedriver();
     let base = server.base.clone();
 
@@ -205,7 +190,7 @@ fn browser_login_filter_edit_history_audit_and_department_limits() {
                 .for_element(Locator::Css("#login-form"))
                 .await
                 .unwrap();
-            login(&c, &base, "rad1", "radiology-pass-1").await;
+            login(&c, &base, "rad1", crate::RAD_PASSWORD).await;
             c.goto(device_url.as_str()).await.unwrap();
             c.wait()
                 .for_element(Locator::Css("#history"))

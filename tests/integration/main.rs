@@ -138,3 +138,29 @@ pub fn token_for(dir: &Path, user: &str) -> String {
     assert!(token.starts_with("mdsec_"), "{token}");
     token
 }
+
+/// The department user the role tests sign in as: `rad1` of 放射線科, password [`RAD_PASSWORD`].
+pub const RAD_PASSWORD: &str = "radiology-pass-1";
+
+pub fn add_radiology_user(dir: &Path) {
+    let out = Command::new(mdsec_bin())
+        .args([
+            "user",
+            "add",
+            "rad1",
+            "--role",
+            "department_user",
+            "--department",
+            "放射線科",
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env("MDSEC_NEW_PASSWORD", RAD_PASSWORD)
+        .output()
+        .expect("run mdsec user add");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

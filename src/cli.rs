@@ -60,6 +60,27 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The hospital checklist: pre-filled answers, score, next actions, peer figures; answer items.
+    Checklist(crate::checklist::ChecklistArgs),
+    /// Discover connected devices: passively from capture files.
+    #[command(subcommand)]
+    Discover(crate::discover::DiscoverCommand),
+    /// Draw the network configuration diagram (.svg, .graphml or .drawio) from the ledger.
+    Diagram(crate::diagram::DiagramArgs),
+    /// Vulnerability feeds: import files (CSAF, OSV, NVD, JVN, KEV, EPSS).
+    #[command(subcommand)]
+    Feed(crate::feed::FeedCommand),
+    /// Devices with open findings, highest priority first ("act now").
+    Findings(crate::intel_cli::FindingsArgs),
+    /// Attach an SBOM (CycloneDX, SPDX) to a device model.
+    #[command(subcommand)]
+    Sbom(crate::intel_cli::SbomCommand),
+    /// Attach an MDS2 form (HN 1-2019 xlsx) to a device model.
+    #[command(subcommand)]
+    Mds2(crate::intel_cli::AttachCommand),
+    /// VEX statements from manufacturers or the hospital.
+    #[command(subcommand)]
+    Vex(crate::intel_cli::VexCommand),
     /// Identify a file (SBOM, advisory, feed, MDS2 form, ledger) and show what it holds.
     Inspect {
         file: PathBuf,
@@ -189,7 +210,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify { json }) => audit_verify(&global, json).await,
+        Command::Checklist(args) => crate::checklist::run(&global, args).await,
         Command::Inspect { file, json, strict } => inspect(&file, json, strict),
+        Command::Feed(cmd) => crate::feed::run(&global, cmd).await,
+        Command::Findings(args) => crate::intel_cli::findings(&global, args).await,
+        Command::Sbom(cmd) => crate::intel_cli::sbom(&global, cmd).await,
+        Command::Mds2(cmd) => crate::intel_cli::mds2(&global, cmd).await,
+        Command::Vex(cmd) => crate::intel_cli::vex(&global, cmd).await,
+        Command::Diagram(args) => crate::diagram::run(&global, args).await,
+        Command::Discover(cmd) => crate::discover::run(cmd).await,
     }
 }
 

@@ -4,8 +4,16 @@
 //! library crates. Exit codes: 0 success, 1 failure, 2 usage error. `--json` output goes to stdout,
 //! messages to stderr.
 
+mod checklist;
 mod cli;
 mod demo;
+mod diagram;
+mod discover;
+mod feed;
+mod feed_sync;
+mod intel_cli;
+mod notify;
+mod scan;
 mod serve;
 mod tls;
 

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Administrative roles must use TOTP.
     #[arg(long, env = "MDSEC_REQUIRE_TOTP")]
     pub require_totp: bool,
+    /// Run `feed sync` on this schedule (e.g. 6h; at least 15m). Default: feeds.toml's
+    /// `sync_every`, else never.
+    #[arg(long, env = "MDSEC_FEED_SYNC_EVERY", value_name = "INTERVAL", value_parser = crate::feed_sync::parse_every)]
+    pub feed_sync_every: Option<std::time::Duration>,
 }
 
 pub async fn serve(global: &Global, args: ServeArgs) -> Result<ExitCode> {
@@ -53,6 +57,7 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<ExitCode> {
         ..Default::default()
     };
     let state = AppState::new(app, config);
+    crate::feed_sync::spawn_schedule(global, args.feed_sync_every, state.app.store.clone())?;
     if args.demo {
         // Loaded while the server already answers, so /healthz is up at once; the demo accounts share
         // the administrator's password (it is a demo).

@@ -5,7 +5,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -14,7 +14,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_chromedriver() -> (Driver, u16) {
+pub(crate) fn start_chromedriver() -> (Driver, u16) {
     let port = free_port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -33,7 +33,7 @@ fn start_chromedriver() -> (Driver, u16) {
     (Driver(child), port)
 }
 
-async fn browser(port: u16) -> Client {
+pub(crate) async fn browser(port: u16) -> Client {
     let profile = tempfile::tempdir().unwrap().keep();
     let caps = serde_json::json!({
         "goog:chromeOptions": {
@@ -54,7 +54,7 @@ async fn browser(port: u16) -> Client {
         .expect("connect to chromedriver")
 }
 
-async fn login(c: &Client, base: &str, user: &str, password: &str) {
+pub(crate) async fn login(c: &Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Css("input[name=username]"))
         .await
@@ -80,7 +80,7 @@ async fn login(c: &Client, base: &str, user: &str, password: &str) {
         .unwrap();
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()

@@ -3,9 +3,16 @@
 
 mod api;
 mod browser;
+mod checklist_cli;
+mod diagram_cli;
+mod discover_cli;
+mod feed_sync;
 mod fixtures;
 mod inspect_cli;
+mod intel_cli;
 mod ledger_cli;
+mod netns;
+mod remote_lines_browser;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

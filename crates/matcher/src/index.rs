@@ -327,7 +327,8 @@ impl Index {
         out
     }
 
-    fn normalise_key(&self, key: &DeviceModelKey) -> DeviceModelKey {
+    /// The key as the index stores it: canonical manufacturer (alias table), trimmed model.
+    pub fn normalise_key(&self, key: &DeviceModelKey) -> DeviceModelKey {
         let m = self.aliases.manufacturers();
         DeviceModelKey {
             manufacturer: m

@@ -20,6 +20,21 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "list_indexes",
         sql: include_str!("../migrations/0002_list_indexes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "remote_lines",
+        sql: include_str!("../migrations/0005_remote_lines.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "checklist",
+        sql: include_str!("../migrations/0006_checklist.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "intel",
+        sql: include_str!("../migrations/0003_intel.sql"),
+    },
 ];
 
 /// Connect to `url` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and bring the schema up to date.

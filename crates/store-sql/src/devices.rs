@@ -252,7 +252,7 @@ async fn get_in(tx: &mut Transaction<'_, Any>, id: i64) -> StoreResult<Option<De
     r.as_ref().map(device_from_row).transpose().map_err(db_err)
 }
 
-async fn next_id(tx: &mut Transaction<'_, Any>, table: &str) -> StoreResult<i64> {
+pub(crate) async fn next_id(tx: &mut Transaction<'_, Any>, table: &str) -> StoreResult<i64> {
     sqlx::query(&format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"))
         .fetch_one(&mut **tx)
         .await
@@ -634,4 +634,19 @@ pub(crate) async fn import(
     }
     store.commit(tx, audit).await?;
     Ok(report)
+}
+
+/// Every live device, by id (for matching the whole fleet).
+pub(crate) async fn live(pool: &AnyPool) -> StoreResult<Vec<Device>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {} FROM devices WHERE deleted_at IS NULL ORDER BY id",
+        select_columns()
+    ))
+    .fetch_all(pool)
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(device_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(db_err)
 }

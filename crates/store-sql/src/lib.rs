@@ -7,8 +7,11 @@
 //! backend crates' migrations. Invariant: every mutating method takes the write lock (the
 //! `write_lock` row), appends its audit entries and commits in one transaction.
 
+mod checklist;
 mod devices;
+mod intel;
 mod migrate;
+mod remote_lines;
 
 pub use migrate::{migrate, Migration};
 
@@ -713,5 +716,152 @@ impl Store for SqlStore {
             .map(audit_from_row)
             .collect::<Result<_, _>>()
             .map_err(db_err)
+    }
+}
+
+#[async_trait]
+impl IntelStore for SqlStore {
+    async fn live_devices(&self) -> StoreResult<Vec<Device>> {
+        devices::live(&self.pool).await
+    }
+    async fn import_feed(&self, actor: &Actor, batch: FeedBatch) -> StoreResult<FeedImportReport> {
+        intel::import_feed(self, actor, batch).await
+    }
+    async fn list_advisories(&self, limit: i64, offset: i64) -> StoreResult<Page<AdvisorySummary>> {
+        intel::list_advisories(self, limit, offset).await
+    }
+    async fn get_advisory(&self, id: &str) -> StoreResult<Option<AdvisoryRecord>> {
+        intel::get_advisory(self, id).await
+    }
+    async fn advisory_documents(&self, ids: Option<&[String]>) -> StoreResult<Vec<AdvisoryRecord>> {
+        intel::advisory_documents(self, ids).await
+    }
+    async fn kev_entries(&self) -> StoreResult<Vec<KevRecord>> {
+        intel::kev_entries(self).await
+    }
+    async fn epss_for(&self, cves: &[String]) -> StoreResult<Vec<EpssRecord>> {
+        intel::epss_for(self, cves).await
+    }
+    async fn ensure_device_model(
+        &self,
+        actor: &Actor,
+        manufacturer: &str,
+        model: &str,
+        version: &str,
+    ) -> StoreResult<i64> {
+        intel::ensure_device_model(self, actor, manufacturer, model, version).await
+    }
+    async fn list_device_models(&self) -> StoreResult<Vec<DeviceModelRecord>> {
+        intel::list_device_models(self).await
+    }
+    async fn get_device_model(&self, id: i64) -> StoreResult<Option<DeviceModelRecord>> {
+        intel::get_device_model(self, id).await
+    }
+    async fn attach_sbom(
+        &self,
+        actor: &Actor,
+        model_id: i64,
+        sbom: NewSbom,
+    ) -> StoreResult<SbomRecord> {
+        intel::attach_sbom(self, actor, model_id, sbom).await
+    }
+    async fn attach_mds2(
+        &self,
+        actor: &Actor,
+        model_id: i64,
+        form: NewMds2,
+    ) -> StoreResult<Mds2Record> {
+        intel::attach_mds2(self, actor, model_id, form).await
+    }
+    async fn model_sboms(&self, model_id: i64) -> StoreResult<Vec<SbomRecord>> {
+        intel::model_sboms(self, model_id).await
+    }
+    async fn model_mds2(&self, model_id: i64) -> StoreResult<Vec<Mds2Record>> {
+        intel::model_mds2(self, model_id).await
+    }
+    async fn model_components(&self, model_id: i64) -> StoreResult<Vec<ComponentRecord>> {
+        intel::model_components(self, model_id).await
+    }
+    async fn all_components(&self) -> StoreResult<Vec<(i64, ComponentRecord)>> {
+        intel::all_components(self).await
+    }
+    async fn add_vex(
+        &self,
+        actor: &Actor,
+        statements: Vec<VexStatement>,
+    ) -> StoreResult<Vec<VexRecord>> {
+        intel::add_vex(self, actor, statements).await
+    }
+    async fn list_vex(&self) -> StoreResult<Vec<VexRecord>> {
+        intel::list_vex(self).await
+    }
+    async fn sync_findings(
+        &self,
+        actor: &Actor,
+        sync: FindingsSync,
+    ) -> StoreResult<FindingsSyncReport> {
+        intel::sync_findings(self, actor, sync).await
+    }
+    async fn list_findings(&self, query: &FindingQuery) -> StoreResult<Page<FindingRecord>> {
+        intel::list_findings(self, query).await
+    }
+    async fn get_finding(&self, id: i64) -> StoreResult<Option<FindingRecord>> {
+        intel::get_finding(self, id).await
+    }
+    async fn update_finding(
+        &self,
+        actor: &Actor,
+        id: i64,
+        update: FindingUpdate,
+    ) -> StoreResult<FindingRecord> {
+        intel::update_finding(self, actor, id, update).await
+    }
+    async fn device_priorities(
+        &self,
+        open_only: bool,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Page<DevicePriorityRecord>> {
+        intel::device_priorities(self, open_only, limit, offset).await
+    }
+    async fn device_priority(&self, device_id: i64) -> StoreResult<Option<DevicePriorityRecord>> {
+        intel::device_priority(self, device_id).await
+    }
+    async fn create_notices(
+        &self,
+        actor: &Actor,
+        notices: Vec<NewNotice>,
+    ) -> StoreResult<Vec<NoticeRecord>> {
+        intel::create_notices(self, actor, notices).await
+    }
+    async fn set_user_email(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        email: Option<&str>,
+    ) -> StoreResult<()> {
+        intel::set_user_email(self, actor, user_id, email).await
+    }
+    async fn user_emails(&self) -> StoreResult<Vec<(i64, String)>> {
+        intel::user_emails(self).await
+    }
+    async fn mark_notice_emailed(&self, id: i64) -> StoreResult<()> {
+        intel::mark_notice_emailed(self, id).await
+    }
+    async fn list_notices(
+        &self,
+        recipient: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<NoticeRecord>> {
+        intel::list_notices(self, recipient, limit).await
+    }
+    async fn update_notice(
+        &self,
+        actor: &Actor,
+        id: i64,
+        state: &str,
+        assigned_to: Option<&str>,
+    ) -> StoreResult<NoticeRecord> {
+        intel::update_notice(self, actor, id, state, assigned_to).await
     }
 }

@@ -10,6 +10,9 @@ use mdsec_store_sql::SqlStore;
 use sqlx::Row;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod remote_lines;
+pub use remote_lines::*;
+
 /// Where the PostgreSQL server of the test suite is (CI: a local server with trust auth).
 pub fn postgres_url() -> String {
     std::env::var("MDSEC_TEST_DATABASE_URL")

@@ -39,6 +39,10 @@ both_backends!(
     check_audit_log_is_append_only,
     check_accounts_sessions_tokens,
     check_remote_line_and_enums_round_trip,
+    check_remote_line_registry,
+    check_remote_session_workflow,
+    check_remote_session_bad_requests,
+    check_remote_lines_import_from_ledger,
 );
 
 /// Both backends must have the same tables and columns.

@@ -6,10 +6,16 @@
 //! an audit entry (or the reverse) cannot exist.
 
 pub mod audit;
+mod checklist;
+pub mod intel;
 mod records;
+pub mod remote_lines;
 
 pub use audit::{verify_chain, AuditEntry, BrokenLink, NewAuditEntry};
+pub use checklist::*;
+pub use intel::*;
 pub use records::*;
+pub use remote_lines::*;
 
 use async_trait::async_trait;
 use mdsec_domain::DeviceFields;
@@ -31,7 +37,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything mdsec persists. Implemented by `mdsec-store-sqlite` and `mdsec-store-postgres` and
 /// checked by one conformance suite (`mdsec-store-tests`) against both.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ChecklistStore + IntelStore + RemoteLineStore + Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres"), for `/healthz` and logs.
     fn backend(&self) -> &'static str;
     /// Cheap liveness check.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use mdsec_domain::{normalize, DeviceFields};
-use mdsec_store::{AuditQuery, Device};
+use mdsec_store::{AuditQuery, Device, FindingQuery, FindingUpdate};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -30,6 +30,184 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/devices/{id}/history", get(device_history))
         .route("/audit", get(audit))
+        .route("/act-now", get(act_now))
+        .route("/findings", get(list_findings))
+        .route("/findings/{id}", get(get_finding).patch(update_finding))
+        .route("/models", get(list_models))
+        .route("/models/{id}", get(get_model))
+        .route("/advisories", get(list_advisories))
+}
+
+#[derive(Deserialize, Default)]
+pub struct FindingParams {
+    pub device_id: Option<i64>,
+    pub advisory_id: Option<String>,
+    pub status: Option<String>,
+    pub department: Option<String>,
+    pub open: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+async fn act_now(ctx: Ctx, State(state): State<AppState>) -> WebResult<Json<Value>> {
+    let store = &state.app.store;
+    let page = api(store
+        .device_priorities(true, 1_000, 0)
+        .await
+        .map_err(WebError::from))?;
+    let mut items = Vec::new();
+    for p in page.items {
+        let Some(d) = api(store.get_device(p.device_id).await.map_err(WebError::from))? else {
+            continue;
+        };
+        if !policy::can_view_device(&ctx.user, &d) {
+            continue;
+        }
+        let findings = api(store
+            .list_findings(&FindingQuery {
+                device_id: Some(d.id),
+                open_only: true,
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await
+            .map_err(WebError::from))?;
+        items.push(json!({"device": d, "priority": p.score, "reasons": p.reasons, "findings": findings.items}));
+    }
+    Ok(Json(json!({"items": items, "total": page.total})))
+}
+
+async fn list_findings(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<FindingParams>,
+) -> WebResult<Json<Value>> {
+    let q = FindingQuery {
+        device_id: p.device_id,
+        advisory_id: p.advisory_id,
+        status: p.status,
+        department: p.department,
+        manufacturer: policy::manufacturer_scope(&ctx.user),
+        open_only: p.open.unwrap_or(false),
+        limit: p.limit.unwrap_or(100).clamp(1, 10_000),
+        offset: p.offset.unwrap_or(0),
+    };
+    let page = api(state
+        .app
+        .store
+        .list_findings(&q)
+        .await
+        .map_err(WebError::from))?;
+    Ok(Json(
+        json!({"items": page.items, "total": page.total, "limit": q.limit, "offset": q.offset}),
+    ))
+}
+
+async fn finding_and_device(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> WebResult<(mdsec_store::FindingRecord, Device)> {
+    let f = api(state
+        .app
+        .store
+        .get_finding(id)
+        .await
+        .map_err(WebError::from))?
+    .ok_or_else(|| WebError::not_found().json())?;
+    let d = load(state, ctx, f.device_id).await?;
+    Ok((f, d))
+}
+
+async fn get_finding(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> WebResult<Json<Value>> {
+    let (f, _) = finding_and_device(&state, &ctx, id).await?;
+    Ok(Json(json!(f)))
+}
+
+async fn update_finding(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Json(u): Json<FindingUpdate>,
+) -> WebResult<Json<Value>> {
+    api(csrf(&ctx, &headers))?;
+    let (_, d) = finding_and_device(&state, &ctx, id).await?;
+    if !policy::can_edit_device(&ctx.user, &d) {
+        return Err(WebError::forbidden().json());
+    }
+    let f = api(state
+        .app
+        .store
+        .update_finding(&ctx.actor(), id, u)
+        .await
+        .map_err(WebError::from))?;
+    api(
+        mdsec_intel::refresh_priorities(&*state.app.store, &ctx.actor())
+            .await
+            .map_err(|e| {
+                WebError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    e.to_string(),
+                )
+            }),
+    )?;
+    Ok(Json(json!(f)))
+}
+
+async fn list_models(ctx: Ctx, State(state): State<AppState>) -> WebResult<Json<Value>> {
+    let scope = policy::manufacturer_scope(&ctx.user);
+    let models: Vec<_> = api(state
+        .app
+        .store
+        .list_device_models()
+        .await
+        .map_err(WebError::from))?
+    .into_iter()
+    .filter(|m| scope.as_deref().is_none_or(|s| s == m.manufacturer))
+    .collect();
+    Ok(Json(json!({"items": models})))
+}
+
+async fn get_model(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> WebResult<Json<Value>> {
+    let store = &state.app.store;
+    let m = api(store.get_device_model(id).await.map_err(WebError::from))?
+        .ok_or_else(|| WebError::not_found().json())?;
+    if policy::manufacturer_scope(&ctx.user).is_some_and(|s| s != m.manufacturer) {
+        return Err(WebError::not_found().json());
+    }
+    let sboms = api(store.model_sboms(id).await.map_err(WebError::from))?;
+    let components = api(store.model_components(id).await.map_err(WebError::from))?;
+    let mds2 = api(store.model_mds2(id).await.map_err(WebError::from))?;
+    Ok(Json(
+        json!({"model": m, "sboms": sboms, "components": components, "mds2": mds2}),
+    ))
+}
+
+async fn list_advisories(
+    _ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<FindingParams>,
+) -> WebResult<Json<Value>> {
+    let page = api(state
+        .app
+        .store
+        .list_advisories(
+            p.limit.unwrap_or(100).clamp(1, 10_000),
+            p.offset.unwrap_or(0),
+        )
+        .await
+        .map_err(WebError::from))?;
+    Ok(Json(json!({"items": page.items, "total": page.total})))
 }
 
 fn api<T>(r: Result<T, WebError>) -> Result<T, WebError> {
@@ -352,6 +530,13 @@ pub fn openapi_document() -> Value {
             },
             "/devices/{id}/history": {"parameters": [id_param], "get": {"summary": "Change history of a device", "responses": {"200": {"description": "history entries"}, "404": err}}},
             "/audit": {"get": {"summary": "Audit log (admin, information-systems officer, auditor)", "responses": {"200": {"description": "audit entries"}, "403": err}}},
+            "/act-now": {"get": {"summary": "Devices with open findings by priority, with reasons and findings", "responses": {"200": {"description": "devices"}}}},
+            "/findings": {"get": {"summary": "Findings (filters: device_id, advisory_id, status, department, open)", "responses": {"200": {"description": "findings"}}}},
+            "/findings/{id}": {"parameters": [id_param], "get": {"summary": "One finding", "responses": {"200": {"description": "finding"}, "404": err}},
+                "patch": {"summary": "Change a finding's lifecycle (status, owner, due_date, comment, compensating_controls); audited", "responses": {"200": {"description": "finding"}, "403": err, "404": err}}},
+            "/models": {"get": {"summary": "Device models with SBOM/MDS2 counts", "responses": {"200": {"description": "models"}}}},
+            "/models/{id}": {"parameters": [id_param], "get": {"summary": "A device model with its SBOMs, components and MDS2 forms", "responses": {"200": {"description": "model"}, "404": err}}},
+            "/advisories": {"get": {"summary": "Imported advisories", "responses": {"200": {"description": "advisories"}}}},
             "/me": {"get": {"summary": "The authenticated user", "responses": {"200": {"description": "user"}}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         }

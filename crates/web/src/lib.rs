@@ -190,8 +190,30 @@ pub fn router(state: AppState) -> Router {
             "/manufacturers",
             get(pages::admin::aliases).post(pages::admin::add_alias),
         )
+        .route("/act-now", get(pages::intel::act_now))
+        .route("/findings", get(pages::intel::list))
+        .route("/findings/{id}", post(pages::intel::update))
+        .route("/models", get(pages::intel::models))
+        .route("/models/{id}", get(pages::intel::model))
+        .route("/notices", get(pages::intel::notices))
+        .route("/notices/{id}", post(pages::intel::update_notice))
         .route("/account", get(pages::admin::account))
+        .route("/checklist", get(pages::checklist::page))
+        .route("/checklist/answer", post(pages::checklist::answer))
+        .route(
+            "/checklist/evidence",
+            post(pages::checklist::evidence_upload),
+        )
+        .route(
+            "/checklist/evidence/{id}",
+            get(pages::checklist::evidence_download),
+        )
+        .route(
+            "/self-assessment",
+            get(pages::checklist::self_assessment).post(pages::checklist::self_assessment_submit),
+        )
         .route("/account/totp", post(pages::admin::enable_totp))
+        .merge(pages::remote_lines::routes())
         .nest("/api/v1", api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_upload))
         .layer(axum::middleware::from_fn(move |req, next| {

@@ -65,6 +65,67 @@ pub fn can_manage_aliases(user: &User) -> bool {
     matches!(user.role, Role::Admin | Role::Isso | Role::DeviceSafety)
 }
 
+/// Remote-maintenance lines: may `user` see the registry and sessions at all?
+pub fn can_view_remote_lines(_user: &User) -> bool {
+    true
+}
+
+/// Manufacturer accounts see only lines whose vendor is their manufacturer (a line inferred from the
+/// ledger may name several, comma-separated); everyone else sees every line.
+pub fn can_view_remote_line(user: &User, vendor: &str) -> bool {
+    match manufacturer_scope(user) {
+        Some(m) => vendor.split(',').any(|v| v.trim() == m),
+        None => true,
+    }
+}
+
+/// Register, edit, import and retire lines.
+pub fn can_manage_remote_lines(user: &User) -> bool {
+    matches!(user.role, Role::Admin | Role::Isso)
+}
+
+/// Request a session: the vendor for its own lines, or the hospital on its behalf.
+pub fn can_request_remote_session(user: &User, vendor: &str) -> bool {
+    match user.role {
+        Role::Admin | Role::Isso | Role::DeviceSafety | Role::DepartmentUser => true,
+        Role::Manufacturer => can_view_remote_line(user, vendor),
+        Role::Executive | Role::Auditor => false,
+    }
+}
+
+/// Approve or reject a session: an information-systems officer (or the administrator), and never
+/// the person who requested it (the store refuses that too).
+pub fn can_approve_remote_session(user: &User, requested_by: &str) -> bool {
+    matches!(user.role, Role::Admin | Role::Isso) && user.username != requested_by
+}
+
+/// Open a session at once without approval (emergency override, reason mandatory).
+pub fn can_override_remote_session(user: &User) -> bool {
+    matches!(user.role, Role::Admin | Role::Isso | Role::DeviceSafety)
+}
+
+/// Log the start and end of a session: its requester, the line's vendor, or the hospital's officers.
+pub fn can_run_remote_session(user: &User, vendor: &str, requested_by: &str) -> bool {
+    user.username == requested_by
+        || matches!(user.role, Role::Admin | Role::Isso | Role::DeviceSafety)
+        || (user.role == Role::Manufacturer && can_view_remote_line(user, vendor))
+}
+
+/// May `user` see the hospital checklist (score, items, evidence)?
+pub fn can_view_checklist(user: &User) -> bool {
+    !matches!(user.role, Role::Manufacturer | Role::DepartmentUser)
+}
+
+/// May `user` answer checklist items and attach evidence?
+pub fn can_answer_checklist(user: &User) -> bool {
+    matches!(user.role, Role::Admin | Role::Isso | Role::DeviceSafety)
+}
+
+/// May `user` fill in the manufacturer self-assessment (manufacturer accounts: for their company)?
+pub fn can_self_assess(user: &User) -> bool {
+    matches!(user.role, Role::Manufacturer | Role::Admin)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +171,44 @@ mod tests {
         ] {
             assert!(!is_local_path(evil), "{evil}");
         }
+    }
+
+    #[test]
+    fn only_officers_other_than_the_requester_approve_remote_sessions() {
+        let isso = User {
+            username: "sato.isso".into(),
+            ..user(Role::Isso, None)
+        };
+        assert!(can_approve_remote_session(&isso, "philips.service"));
+        assert!(!can_approve_remote_session(&isso, "sato.isso"));
+        for r in [
+            Role::DepartmentUser,
+            Role::DeviceSafety,
+            Role::Manufacturer,
+            Role::Executive,
+            Role::Auditor,
+        ] {
+            assert!(!can_approve_remote_session(
+                &user(r, Some("放射線科")),
+                "philips.service"
+            ));
+        }
+        let vendor = User {
+            manufacturer: Some("Philips".into()),
+            ..user(Role::Manufacturer, None)
+        };
+        assert!(can_view_remote_line(&vendor, "GE, Philips"));
+        assert!(!can_view_remote_line(&vendor, "Philips Japan"));
+        assert!(can_request_remote_session(&vendor, "Philips"));
+        assert!(!can_request_remote_session(&vendor, "GE"));
+        assert!(!can_request_remote_session(
+            &user(Role::Auditor, None),
+            "GE"
+        ));
+        assert!(!can_manage_remote_lines(&user(
+            Role::DepartmentUser,
+            Some("ICU")
+        )));
     }
 
     #[test]

@@ -264,6 +264,7 @@ pub async fn show(
     let l = ctx.lang;
     let d = load(&state, &ctx, id).await?;
     let history = state.app.store.device_history(id).await?;
+    let findings_section = super::intel::device_section(&ctx, &state, &d).await?;
     let flat = mdsec_store::flatten(&d.fields);
     let can_edit = policy::can_edit_device(&ctx.user, &d);
     let body = html! {
@@ -289,6 +290,7 @@ pub async fn show(
                 dt { (k) } dd { (v) }
             }
         }
+        (findings_section)
         h2 { (l.t("devices.history")) }
         (history_table(&state, l, &history))
     };

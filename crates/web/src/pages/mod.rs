@@ -1,9 +1,12 @@
 //! Server-rendered HTML pages (maud: compile-time templates, escaped by default).
 
 pub mod admin;
+pub mod checklist;
 pub mod devices;
 pub mod import;
+pub mod intel;
 pub mod login;
+pub mod remote_lines;
 
 use crate::context::{set_cookie, Ctx, LangPref, LANG_COOKIE};
 use crate::i18n::Lang;
@@ -20,13 +23,32 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
     let l = ctx.lang;
     let u = &ctx.user;
     let nav = [
+        ("/act-now", l.t("nav.act_now"), true),
         ("/devices", l.t("nav.devices"), true),
+        ("/findings", l.t("nav.findings"), true),
+        ("/models", l.t("nav.models"), true),
+        ("/notices", l.t("nav.notices"), true),
+        (
+            "/remote-lines",
+            l.t("nav.remote_lines"),
+            policy::can_view_remote_lines(u),
+        ),
         ("/import", l.t("nav.import"), policy::can_import(u)),
         ("/audit", l.t("nav.audit"), policy::can_view_audit(u)),
         (
             "/manufacturers",
             l.t("nav.manufacturers"),
             policy::can_manage_aliases(u),
+        ),
+        (
+            "/checklist",
+            l.t("nav.checklist"),
+            policy::can_view_checklist(u),
+        ),
+        (
+            "/self-assessment",
+            l.t("nav.self_assessment"),
+            policy::can_self_assess(u),
         ),
         ("/users", l.t("nav.users"), policy::can_manage_users(u)),
         ("/account", l.t("nav.account"), true),

@@ -1,0 +1,409 @@
+//! Vulnerability intelligence as an operator runs it: `ledger import` → `feed import` →
+//! `findings --json`, the seed's Contec CMS8000 case, fixed/undetermined versions, idempotence,
+//! all-or-nothing feeds, SBOM attach, and the "act now" page of the demo hospital.
+
+use crate::{data_dir, mdsec, token_for, Server};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn shared(rel: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data")).join(rel)
+}
+
+const SEED: &str = "csaf/cisa-icsma/icsma-22-244-01.json";
+const GE: &str = "csaf/cisa-icsma/icsma-18-037-02.json";
+
+fn ok(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = mdsec(dir, args);
+    assert!(
+        out.status.success(),
+        "mdsec {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    serde_json::from_slice(&ok(dir, args)).expect("--json prints JSON")
+}
+
+/// CVE ids and remediation texts read straight from the advisory's JSON.
+fn advisory_facts(rel: &str) -> (BTreeSet<String>, Vec<String>) {
+    let v: Value = serde_json::from_slice(&std::fs::read(shared(rel)).unwrap()).unwrap();
+    let vulns = v["vulnerabilities"].as_array().unwrap();
+    let cves = vulns
+        .iter()
+        .filter_map(|x| x["cve"].as_str())
+        .map(str::to_string)
+        .collect();
+    let rem = vulns
+        .iter()
+        .flat_map(|x| x["remediations"].as_array().into_iter().flatten())
+        .filter_map(|r| r["details"].as_str())
+        .map(str::to_string)
+        .collect();
+    (cves, rem)
+}
+
+fn ledger(dir: &Path) -> PathBuf {
+    let csv = "管理番号,機器名称,製造販売業者,型式,ソフトウェアバージョン,設置部署\n\
+        ICU-001,生体情報モニタ,コンテック,CMS8000,2.0.8,集中治療室\n\
+        ICU-002,生体情報モニタ,Epsimed,MN-120,2.0.8,集中治療室\n\
+        ICU-003,生体情報モニタ,フィリップス,IntelliVue MX450,N.00.11,集中治療室\n\
+        ICU-004,生体情報モニタ,日本光電,BSM-6701,05-03,集中治療室\n\
+        RI-001,核医学診断装置,GE Healthcare,Discovery NM750b,2.002,放射線科\n\
+        RI-002,核医学診断装置,GE Healthcare,Discovery NM750b,2.003,放射線科\n\
+        RI-003,核医学診断装置,GE Healthcare,Discovery NM750b,R2-build,放射線科\n";
+    let file = dir.join("ledger.csv");
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+fn items_by_number(findings: &Value) -> std::collections::BTreeMap<String, Value> {
+    findings["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["management_number"].as_str().unwrap_or("").to_string(),
+                i.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn seed_case_contec_cms8000_and_relabelled_epsimed_get_findings() {
+    let dir = data_dir();
+    let file = ledger(dir.path());
+    ok(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    let report = json(
+        dir.path(),
+        &[
+            "feed",
+            "import",
+            shared(SEED).to_str().unwrap(),
+            shared(GE).to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(report["advisories_new"], 2, "{report}");
+
+    let findings = json(dir.path(), &["findings", "--json"]);
+    let by = items_by_number(&findings);
+    let (cves, remediations) = advisory_facts(SEED);
+    assert_eq!(cves.len(), 5);
+    for number in ["ICU-001", "ICU-002"] {
+        let item = by
+            .get(number)
+            .unwrap_or_else(|| panic!("{number} has no finding: {findings:#}"));
+        let ids: BTreeSet<String> = item["advisory_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(ids.contains("ICSMA-22-244-01"), "{item}");
+        assert!(cves.is_subset(&ids), "{number}: {ids:?} lacks {cves:?}");
+        assert_eq!(item["status"], "affected");
+        assert!(item["priority"].as_f64().unwrap() > 0.0);
+        assert!(!item["reasons"].as_array().unwrap().is_empty());
+        let texts: Vec<&str> = item["findings"][0]["remediations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for r in &remediations {
+            assert!(
+                texts.iter().any(|t| t.contains(r.as_str())),
+                "{number}: remediation {r:?} missing"
+            );
+        }
+    }
+    // A Philips or Nihon Kohden monitor is not in the advisory.
+    assert!(!by.contains_key("ICU-003"), "{findings:#}");
+    assert!(!by.contains_key("ICU-004"), "{findings:#}");
+    // GE Discovery NM750b `< 2.003`: 2.002 is affected, 2.003 (the fixed version) is not flagged,
+    // a version the comparator cannot place is undetermined, never clean.
+    assert_eq!(by["RI-001"]["status"], "affected", "{findings:#}");
+    assert!(
+        !by.contains_key("RI-002"),
+        "the fixed version was flagged: {findings:#}"
+    );
+    assert_eq!(by["RI-003"]["status"], "undetermined", "{findings:#}");
+    // Highest priority first.
+    let scores: Vec<f64> = findings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["priority"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+
+    // Importing the same files again changes nothing and creates no new findings.
+    let again = json(
+        dir.path(),
+        &[
+            "feed",
+            "import",
+            shared(SEED).to_str().unwrap(),
+            shared(GE).to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(again["advisories_new"], 0, "{again}");
+    assert_eq!(again["advisories_unchanged"], 2, "{again}");
+    assert_eq!(again["findings_created"], 0, "{again}");
+
+    // One device only.
+    let id = by["ICU-001"]["device_id"].as_i64().unwrap().to_string();
+    let one = json(dir.path(), &["findings", "--json", "--device", &id]);
+    assert_eq!(one["items"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_feed_that_fails_to_parse_changes_nothing() {
+    let dir = data_dir();
+    let file = ledger(dir.path());
+    ok(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    let broken = dir.path().join("broken-advisory.json");
+    let mut text = std::fs::read_to_string(shared(SEED)).unwrap();
+    text.truncate(text.len() / 2);
+    std::fs::write(&broken, text).unwrap();
+    let out = mdsec(
+        dir.path(),
+        &[
+            "feed",
+            "import",
+            shared(GE).to_str().unwrap(),
+            broken.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken-advisory.json"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    let findings = json(dir.path(), &["findings", "--json"]);
+    assert!(
+        findings["items"].as_array().unwrap().is_empty(),
+        "{findings}"
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("mdsec.sqlite3")).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM advisories", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn an_sbom_attached_to_a_model_is_matched_against_osv_advisories() {
+    let dir = data_dir();
+    let file = ledger(dir.path());
+    ok(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    // A real Go advisory and an SBOM that contains its package at an affected version.
+    let osv_dir = shared("osv/go");
+    let mut pick = None;
+    for e in std::fs::read_dir(&osv_dir).unwrap() {
+        let p = e.unwrap().path();
+        let v: Value = match serde_json::from_slice(&std::fs::read(&p).unwrap()) {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        let Some(a) = v["affected"].get(0) else {
+            continue;
+        };
+        let name = a["package"]["name"].as_str().unwrap_or("").to_string();
+        let ranges = a["ranges"].as_array().cloned().unwrap_or_default();
+        let fixed = ranges
+            .iter()
+            .filter(|r| r["type"] == "SEMVER")
+            .flat_map(|r| r["events"].as_array().cloned().unwrap_or_default())
+            .find_map(|e| e["fixed"].as_str().map(str::to_string));
+        let introduced_zero = ranges.iter().any(|r| {
+            r["type"] == "SEMVER"
+                && r["events"]
+                    .as_array()
+                    .is_some_and(|es| es.iter().any(|e| e["introduced"] == "0"))
+        });
+        if let (Some(fixed), true) = (
+            fixed,
+            introduced_zero && name.starts_with("github.com/") && v["withdrawn"].is_null(),
+        ) {
+            if fixed.starts_with("1.") || fixed.starts_with("0.") {
+                pick = Some((p, v["id"].as_str().unwrap().to_string(), name));
+                break;
+            }
+        }
+    }
+    let (adv_path, adv_id, package) = pick.expect("a Go OSV advisory with a SEMVER fixed version");
+    let sbom = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "components": [
+            {"type": "library", "name": package, "version": "0.0.1", "purl": format!("pkg:golang/{package}@v0.0.1")},
+            {"type": "library", "name": "unrelated", "version": "1.0.0", "purl": "pkg:golang/example.org/unrelated@v1.0.0"}
+        ]
+    });
+    let sbom_file = dir.path().join("monitor.cdx.json");
+    std::fs::write(&sbom_file, sbom.to_string()).unwrap();
+    ok(dir.path(), &["feed", "import", adv_path.to_str().unwrap()]);
+    let before = json(dir.path(), &["findings", "--json"]);
+    assert!(before["items"].as_array().unwrap().is_empty(), "{before}");
+    let attach = json(
+        dir.path(),
+        &[
+            "sbom",
+            "attach",
+            sbom_file.to_str().unwrap(),
+            "--manufacturer",
+            "日本光電",
+            "--model",
+            "BSM-6701",
+            "--json",
+        ],
+    );
+    assert_eq!(attach["devices"], 1, "{attach}");
+    assert_eq!(attach["findings_created"], 1, "{attach}");
+    let after = json(dir.path(), &["findings", "--json"]);
+    let by = items_by_number(&after);
+    let ids: Vec<&str> = by["ICU-004"]["advisory_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&adv_id.as_str()), "{after:#}");
+    // With an SBOM on file the "no SBOM" reason is gone for that device.
+    let reasons = by["ICU-004"]["reasons"].to_string();
+    assert!(!reasons.contains("no_sbom"), "{reasons}");
+}
+
+#[test]
+fn demo_hospital_feed_import_fills_the_act_now_page() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), true);
+    server.wait_healthy(Duration::from_secs(30));
+    let token = token_for(dir.path(), "admin");
+    server.wait_for_devices(&token, 2_000);
+    let report = json(
+        dir.path(),
+        &[
+            "feed",
+            "import",
+            shared("csaf/cisa-icsma").to_str().unwrap(),
+            shared("kev").to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(report["advisories_new"], 134, "{report}");
+    assert!(report["kev_total"].as_u64().unwrap() > 1_000, "{report}");
+    let findings = json(dir.path(), &["findings", "--json"]);
+    let items = findings["items"].as_array().unwrap();
+    let makers: BTreeSet<&str> = items
+        .iter()
+        .filter_map(|i| i["manufacturer"].as_str())
+        .collect();
+    assert!(items.len() >= 5, "{findings:#}");
+    assert!(makers.len() >= 3, "several vendors: {makers:?}");
+    assert!(items.iter().any(|i| i["model"] == "CMS8000"), "{makers:?}");
+    // The act-now API lists the same devices first, with reasons.
+    let act: Value = crate::http()
+        .get(format!("{}/api/v1/act-now", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let first = &act["items"][0];
+    assert_eq!(first["device"]["id"], items[0]["device_id"], "{act:#}");
+    assert!(!first["reasons"].as_array().unwrap().is_empty());
+    let html = crate::http()
+        .get(format!("{}/act-now", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        html.contains("今すぐ対応が必要な機器"),
+        "page is Japanese by default"
+    );
+    let first_number = items[0]["management_number"].as_str().unwrap();
+    let pos_first = html.find(first_number).expect("first device on the page");
+    let last_number = items.last().unwrap()["management_number"].as_str().unwrap();
+    assert!(pos_first <= html.rfind(last_number).unwrap());
+    assert!(
+        html.contains("該当する脆弱性"),
+        "reasons are shown in words"
+    );
+}
+
+#[test]
+fn vex_dismissal_applies_and_a_conflict_is_shown_not_resolved() {
+    let dir = data_dir();
+    let file = ledger(dir.path());
+    ok(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    ok(
+        dir.path(),
+        &["feed", "import", shared(SEED).to_str().unwrap()],
+    );
+    let (cves, _) = advisory_facts(SEED);
+    // The manufacturer says the Contec monitor is not affected by every CVE of the advisory.
+    let statements: Vec<Value> = cves
+        .iter()
+        .map(|c| serde_json::json!({"vulnerability": {"name": c}, "products": [{"@id": "CMS8000"}], "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}))
+        .collect();
+    let mut doc = serde_json::json!({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.org/vex/1", "author": "Contec PSIRT", "timestamp": "2024-01-01T00:00:00Z", "version": 1, "statements": statements});
+    let vex = dir.path().join("contec.openvex.json");
+    std::fs::write(&vex, doc.to_string()).unwrap();
+    ok(
+        dir.path(),
+        &[
+            "vex",
+            "import",
+            vex.to_str().unwrap(),
+            "--manufacturer",
+            "コンテック",
+            "--model",
+            "CMS8000",
+            "--source",
+            "manufacturer:Contec",
+        ],
+    );
+    let by = items_by_number(&json(dir.path(), &["findings", "--json"]));
+    assert!(
+        !by.contains_key("ICU-001"),
+        "the dismissed device still needs action"
+    );
+    assert!(
+        by.contains_key("ICU-002"),
+        "the relabelled Epsimed is not covered by Contec's statement"
+    );
+    // The hospital disagrees for one CVE: both statements are kept and the finding is open again.
+    doc["statements"] = serde_json::json!([{"vulnerability": {"name": cves.iter().next().unwrap()}, "products": [{"@id": "CMS8000"}], "status": "affected"}]);
+    let vex2 = dir.path().join("hospital.openvex.json");
+    std::fs::write(&vex2, doc.to_string()).unwrap();
+    ok(
+        dir.path(),
+        &[
+            "vex",
+            "import",
+            vex2.to_str().unwrap(),
+            "--manufacturer",
+            "Contec",
+            "--model",
+            "CMS8000",
+        ],
+    );
+    let all = json(dir.path(), &["findings", "--json"]);
+    let by = items_by_number(&all);
+    let item = by
+        .get("ICU-001")
+        .unwrap_or_else(|| panic!("conflict hidden: {all:#}"));
+    let vex = &item["findings"][0]["vex"];
+    assert_eq!(vex["conflict"], true, "{vex}");
+    assert!(vex["statements"].as_array().unwrap().len() >= 2, "{vex}");
+}

@@ -33,6 +33,13 @@ pub struct FindingsArgs {
     /// Include devices whose findings are all closed, accepted or dismissed.
     #[arg(long)]
     all: bool,
+    /// Write every finding (all lifecycle states) to FILE instead: `.csv`, `.xlsx`, or `.json`
+    /// (CycloneDX 1.6 VEX).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Language of CSV/xlsx headings: ja or en.
+    #[arg(long, default_value = "ja")]
+    lang: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -191,8 +198,45 @@ async fn findings_item(store: &dyn Store, d: Device, open_only: bool) -> Result<
     })
 }
 
+async fn export_findings(store: &dyn Store, args: &FindingsArgs, out: &std::path::Path) -> Result<()> {
+    use mdsec_intel::export;
+    let lang = match args.lang.as_str() {
+        "ja" => mdsec_ledger::Lang::Ja,
+        "en" => mdsec_ledger::Lang::En,
+        other => bail!("unknown language {other}: ja or en"),
+    };
+    let rows = export::collect_rows(store, args.device).await?;
+    let name = out.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let bytes = if name.ends_with(".csv") {
+        export::findings_csv(&rows, lang)
+    } else if name.ends_with(".xlsx") {
+        export::findings_xlsx(&rows, lang)?
+    } else if name.ends_with(".json") {
+        let hospital = store
+            .checklist_profile()
+            .await?
+            .hospital_name
+            .unwrap_or_else(|| "hospital".into());
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let doc = export::cyclonedx_vex(&rows, &hospital, &export::uuid_v4(rand::random()), &now);
+        serde_json::to_vec_pretty(&doc)?
+    } else {
+        bail!(
+            "{}: the file name must end in .csv, .xlsx or .json (CycloneDX VEX)",
+            out.display()
+        );
+    };
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("{} findings written to {}", rows.len(), out.display());
+    Ok(())
+}
+
 pub async fn findings(global: &Global, args: FindingsArgs) -> Result<ExitCode> {
     let store = open_store(global).await?;
+    if let Some(out) = &args.out {
+        export_findings(&*store, &args, out).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut items = Vec::new();
     match args.device {
         Some(id) => {

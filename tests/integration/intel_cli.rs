@@ -339,6 +339,24 @@ fn demo_hospital_feed_import_fills_the_act_now_page() {
         html.contains("該当する脆弱性"),
         "reasons are shown in words"
     );
+    // The findings page offers the exports; the xlsx download is a workbook, and the export is
+    // audited.
+    let xlsx = crate::http()
+        .get(format!("{}/findings/export?format=xlsx", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let body = xlsx.bytes().unwrap();
+    assert_eq!(&body[..2], b"PK");
+    let audit = crate::http()
+        .get(format!("{}/api/v1/audit?entity=findings", server.base))
+        .bearer_auth(&token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(audit.contains("findings.export"), "{audit}");
 }
 
 #[test]
@@ -382,6 +400,60 @@ fn vex_dismissal_applies_and_a_conflict_is_shown_not_resolved() {
         by.contains_key("ICU-002"),
         "the relabelled Epsimed is not covered by Contec's statement"
     );
+    // The hospital's findings as CycloneDX VEX: our own strict reader accepts the document, the
+    // dismissal is `not_affected` with CycloneDX's justification, the open one is in triage.
+    let vex_out = dir.path().join("findings.vex.json");
+    ok(dir.path(), &["findings", "--out", vex_out.to_str().unwrap()]);
+    let out = mdsec(dir.path(), &["inspect", "--strict", "--json", vex_out.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cdx: Value = serde_json::from_slice(&std::fs::read(&vex_out).unwrap()).unwrap();
+    assert_eq!(cdx["bomFormat"], "CycloneDX");
+    let refs: std::collections::BTreeMap<String, String> = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let number = c["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == "mdsec:device:management_number")
+                .map(|p| p["value"].as_str().unwrap().to_string())
+                .unwrap_or_default();
+            (c["bom-ref"].as_str().unwrap().to_string(), number)
+        })
+        .collect();
+    let states: Vec<(String, String, Value)> = cdx["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let r = v["affects"][0]["ref"].as_str().unwrap();
+            (
+                refs[r].clone(),
+                v["analysis"]["state"].as_str().unwrap().to_string(),
+                v["analysis"]["justification"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        states.iter().any(|(n, s, j)| n == "ICU-001" && s == "not_affected" && j == "code_not_reachable"),
+        "{states:?}"
+    );
+    assert!(
+        states.iter().any(|(n, s, _)| n == "ICU-002" && s == "in_triage"),
+        "{states:?}"
+    );
+    assert!(!states.iter().any(|(n, s, _)| n == "ICU-001" && s != "not_affected"), "{states:?}");
+    let csv_out = dir.path().join("findings.csv");
+    ok(dir.path(), &["findings", "--out", csv_out.to_str().unwrap()]);
+    let csv = String::from_utf8(std::fs::read(&csv_out).unwrap()).unwrap();
+    assert!(csv.starts_with("\u{feff}機器ID,管理番号"), "{csv}");
+    assert_eq!(csv.lines().count(), states.len() + 1, "{csv}");
+    assert!(csv.lines().any(|l| l.contains("ICU-002") && l.contains("ICSMA-22-244-01")), "{csv}");
+    let bad = mdsec(dir.path(), &["findings", "--out", dir.path().join("f.txt").to_str().unwrap()]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains(".csv, .xlsx or .json"));
     // The hospital disagrees for one CVE: both statements are kept and the finding is open again.
     doc["statements"] = serde_json::json!([{"vulnerability": {"name": cves.iter().next().unwrap()}, "products": [{"@id": "CMS8000"}], "status": "affected"}]);
     let vex2 = dir.path().join("hospital.openvex.json");

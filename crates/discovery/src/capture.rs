@@ -206,10 +206,6 @@ impl<R: Read> CaptureReader<R> {
         self.number
     }
 
-    fn err(&self, message: &str) -> CaptureError {
-        self.err_at(self.offset, message)
-    }
-
     fn err_at(&self, offset: u64, message: &str) -> CaptureError {
         CaptureError::Format {
             file: self.file.clone(),

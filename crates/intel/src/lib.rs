@@ -11,6 +11,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod engine;
+pub mod export;
 pub mod feed;
 pub mod priority;
 pub mod vex;

@@ -126,7 +126,7 @@ fn table(
 }
 
 /// A cell a spreadsheet would read as a formula gets a leading `'` (CSV injection).
-fn guard(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn guard_cell(s: &str) -> std::borrow::Cow<'_, str> {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}").into()
     } else {
@@ -143,9 +143,9 @@ pub fn write_csv(devices: &[DeviceFields], lang: Lang) -> Vec<u8> {
             .terminator(csv::Terminator::CRLF)
             .from_writer(&mut out);
         // Writing into a Vec cannot fail; a failure would only lose rows, never panic.
-        let _ = w.write_record(headings.iter().map(|h| guard(h).into_owned()));
+        let _ = w.write_record(headings.iter().map(|h| guard_cell(h).into_owned()));
         for row in rows {
-            let _ = w.write_record(row.iter().map(|c| guard(c).into_owned()));
+            let _ = w.write_record(row.iter().map(|c| guard_cell(c).into_owned()));
         }
         let _ = w.flush();
     }

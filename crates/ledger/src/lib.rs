@@ -16,7 +16,7 @@ mod xls_guard;
 
 pub use xls_guard::MAX_XLS_DENSE_CELLS;
 
-pub use export::{write_csv, write_xlsx, ExportError, Lang};
+pub use export::{guard_cell, write_csv, write_xlsx, ExportError, Lang};
 pub use header::{Field, FieldSpec, FIELDS};
 
 use mdsec_domain::DeviceFields;

@@ -192,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/act-now", get(pages::intel::act_now))
         .route("/findings", get(pages::intel::list))
+        .route("/findings/export", get(pages::intel::export))
         .route("/findings/{id}", post(pages::intel::update))
         .route("/models", get(pages::intel::models))
         .route("/models/{id}", get(pages::intel::model))

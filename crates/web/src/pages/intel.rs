@@ -243,6 +243,13 @@ pub async fn list(
             button type="submit" { (l.t("filter.apply")) }
         }
         p.count { (l.t("devices.count")) ": " (page.total) }
+        @if policy::can_export(&ctx.user) {
+            p.actions {
+                a.button.secondary href="/findings/export?format=csv" { (l.t("findings.export_csv")) }
+                " " a.button.secondary href="/findings/export?format=xlsx" { (l.t("findings.export_xlsx")) }
+                " " a.button.secondary href="/findings/export?format=vex" { (l.t("findings.export_vex")) }
+            }
+        }
         @if page.items.is_empty() { p { (l.t("findings.none")) } } @else {
             table #findings-table {
                 thead { tr { th { (l.t("actnow.device")) } th { (l.t("findings.advisory")) } th { (l.t("findings.match")) } th { (l.t("findings.confidence")) } th { (l.t("findings.status")) } th { (l.t("findings.owner")) } th { (l.t("findings.due")) } } }
@@ -265,6 +272,74 @@ pub async fn list(
         }
     };
     Ok(layout(&ctx, l.t("findings.title"), body))
+}
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    pub format: Option<String>,
+}
+
+/// `/findings/export?format=csv|xlsx|vex`: every finding with its device, as a spreadsheet or as
+/// a CycloneDX 1.6 VEX document. Audited.
+pub async fn export(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Query(p): Query<ExportParams>,
+) -> WebResult<Response> {
+    use axum::http::header;
+    use mdsec_intel::export;
+    if !policy::can_export(&ctx.user) {
+        return Err(WebError::forbidden());
+    }
+    let store = &state.app.store;
+    let format = p.format.unwrap_or_else(|| "csv".into());
+    let rows = export::collect_rows(store.as_ref(), None).await?;
+    let lang = ctx.lang.ledger_lang();
+    let (body, ctype, ext) = match format.as_str() {
+        "csv" => (export::findings_csv(&rows, lang), "text/csv; charset=utf-8", "csv"),
+        "xlsx" => (
+            export::findings_xlsx(&rows, lang).map_err(|e| WebError::bad_request(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        "vex" => {
+            let hospital = store
+                .checklist_profile()
+                .await?
+                .hospital_name
+                .unwrap_or_else(|| "hospital".into());
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let doc = export::cyclonedx_vex(&rows, &hospital, &export::uuid_v4(rand::random()), &now);
+            (
+                serde_json::to_vec_pretty(&doc).unwrap_or_default(),
+                "application/vnd.cyclonedx+json",
+                "cdx.json",
+            )
+        }
+        _ => return Err(WebError::bad_request("format must be csv, xlsx or vex")),
+    };
+    store
+        .append_audit(mdsec_store::NewAuditEntry {
+            actor: ctx.user.username.clone(),
+            action: "findings.export".into(),
+            entity: "findings".into(),
+            entity_id: None,
+            before: None,
+            after: Some(serde_json::json!({"format": format, "findings": rows.len()}).to_string()),
+        })
+        .await?;
+    let stamp = chrono::Utc::now().format("%Y%m%d");
+    Ok((
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"mdsec-findings-{stamp}.{ext}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// The findings section of a device page: priority with reasons, and each finding with its

@@ -143,7 +143,12 @@ pub enum UserCommand {
         /// Manufacturer (required for manufacturer accounts).
         #[arg(long)]
         manufacturer: Option<String>,
+        /// E-mail address for notices and alerts.
+        #[arg(long)]
+        email: Option<String>,
     },
+    /// Set (or with an empty address, remove) an account's e-mail address for notices and alerts.
+    Email { username: String, address: String },
     /// List accounts.
     List {
         #[arg(long)]
@@ -368,7 +373,11 @@ async fn user(global: &Global, cmd: UserCommand) -> Result<ExitCode> {
             display_name,
             department,
             manufacturer,
+            email,
         } => {
+            if let Some(e) = &email {
+                check_email(e)?;
+            }
             let (password, generated) = match std::env::var("MDSEC_NEW_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty())
@@ -390,6 +399,27 @@ async fn user(global: &Global, cmd: UserCommand) -> Result<ExitCode> {
             if generated {
                 eprintln!("password (shown once): {password}");
             }
+            if let Some(e) = email {
+                app.store
+                    .set_user_email(&cli_actor(), u.id, Some(e.trim()))
+                    .await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Email { username, address } => {
+            let u = app
+                .store
+                .get_user_by_name(&username)
+                .await?
+                .with_context(|| format!("no account named {username}"))?;
+            let address = address.trim();
+            if !address.is_empty() {
+                check_email(address)?;
+            }
+            app.store
+                .set_user_email(&cli_actor(), u.id, Some(address).filter(|a| !a.is_empty()))
+                .await?;
+            eprintln!("{username}: e-mail {}", if address.is_empty() { "removed" } else { address });
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::List { json } => {
@@ -414,6 +444,26 @@ async fn user(global: &Global, cmd: UserCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The account the audit log names for an administrator's command-line change.
+fn cli_actor() -> mdsec_store::Actor {
+    mdsec_store::Actor {
+        user_id: None,
+        username: "cli".into(),
+    }
+}
+
+/// A plausible single address (local@domain, no spaces or header characters).
+fn check_email(address: &str) -> Result<()> {
+    let ok = address.len() <= 254
+        && address.split('@').count() == 2
+        && address.split('@').all(|p| !p.is_empty())
+        && !address.chars().any(|c| c.is_whitespace() || c.is_control() || ",;<>\"".contains(c));
+    if !ok {
+        anyhow::bail!("{address:?} is not an e-mail address");
+    }
+    Ok(())
 }
 
 async fn audit_verify(global: &Global, json: bool) -> Result<ExitCode> {

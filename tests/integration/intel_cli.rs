@@ -479,3 +479,68 @@ fn vex_dismissal_applies_and_a_conflict_is_shown_not_resolved() {
     assert_eq!(vex["conflict"], true, "{vex}");
     assert!(vex["statements"].as_array().unwrap().len() >= 2, "{vex}");
 }
+
+/// Notices by e-mail through a real SMTP server on loopback: the device safety officer and the
+/// device's department user are told once per device and advisory, with the recommended action;
+/// a user of another department is not; importing the same feed again sends nothing.
+#[test]
+fn new_findings_are_emailed_once_to_the_safety_officer_and_the_department() {
+    let dir = data_dir();
+    let file = ledger(dir.path());
+    ok(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    for (name, role, dept, mail) in [
+        ("dso", "device_safety", None, "dso@hospital.test"),
+        ("icu", "department_user", Some("集中治療室"), "icu@hospital.test"),
+        ("rad", "department_user", Some("放射線科"), "rad@hospital.test"),
+    ] {
+        let mut args = vec!["user", "add", name, "--role", role, "--email", mail];
+        if let Some(d) = dept {
+            args.extend(["--department", d]);
+        }
+        ok(dir.path(), &args);
+    }
+    let bad = mdsec(dir.path(), &["user", "email", "rad", "not an address"]);
+    assert!(!bad.status.success());
+    let sink = crate::smtp_sink::SmtpSink::start();
+    let import = |dir: &Path| {
+        let out = std::process::Command::new(crate::mdsec_bin())
+            .args(["feed", "import", shared(SEED).to_str().unwrap(), "--json"])
+            .arg("--data-dir")
+            .arg(dir)
+            .env("MDSEC_SMTP_URL", sink.url())
+            .env("MDSEC_MAIL_FROM", "mdsec@hospital.test")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let report = import(dir.path());
+    // Two devices (Contec CMS8000 and the relabelled Epsimed) × two recipients.
+    assert_eq!(report["emailed"], 4, "{report}");
+    let mails = sink.wait_for(4);
+    assert_eq!(mails.len(), 4, "{mails:#?}");
+    let (_, remediations) = advisory_facts(SEED);
+    for m in &mails {
+        assert!(m.to == "dso@hospital.test" || m.to == "icu@hospital.test", "{m:?}");
+        assert_eq!(m.from, "mdsec@hospital.test");
+        assert!(m.subject.contains("ICSMA-22-244-01"), "{m:?}");
+        assert!(m.subject.contains("対応が必要な機器"), "{m:?}");
+        assert!(
+            remediations.iter().any(|r| m.body.contains(r.lines().next().unwrap().trim())),
+            "the recommended action is in the mail: {m:?}"
+        );
+    }
+    for n in ["ICU-001", "ICU-002"] {
+        for to in ["dso@hospital.test", "icu@hospital.test"] {
+            assert_eq!(
+                mails.iter().filter(|m| m.to == to && m.subject.contains(n)).count(),
+                1,
+                "{n} to {to}: {mails:#?}"
+            );
+        }
+    }
+    let again = import(dir.path());
+    assert_eq!(again["emailed"], 0, "{again}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.mails().len(), 4);
+}

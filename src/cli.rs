@@ -419,7 +419,14 @@ async fn user(global: &Global, cmd: UserCommand) -> Result<ExitCode> {
             app.store
                 .set_user_email(&cli_actor(), u.id, Some(address).filter(|a| !a.is_empty()))
                 .await?;
-            eprintln!("{username}: e-mail {}", if address.is_empty() { "removed" } else { address });
+            eprintln!(
+                "{username}: e-mail {}",
+                if address.is_empty() {
+                    "removed"
+                } else {
+                    address
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::List { json } => {
@@ -459,7 +466,9 @@ fn check_email(address: &str) -> Result<()> {
     let ok = address.len() <= 254
         && address.split('@').count() == 2
         && address.split('@').all(|p| !p.is_empty())
-        && !address.chars().any(|c| c.is_whitespace() || c.is_control() || ",;<>\"".contains(c));
+        && !address
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || ",;<>\"".contains(c));
     if !ok {
         anyhow::bail!("{address:?} is not an e-mail address");
     }

@@ -155,7 +155,7 @@ async fn import_as(
     let run = mdsec_intel::import_feeds(store, actor, loaded).await;
     bar.finish_and_clear();
     let run = run.map_err(|e| anyhow::anyhow!("{e}; nothing was imported"))?;
-    let notified = crate::notify::notify_new_findings(store, &run.rematch.created).await?;
+    let notified = mdsec_intel::notices::notify_new_findings(store, &run.rematch.created).await?;
     Ok(ImportSummary {
         files: run.files,
         skipped,

@@ -4,10 +4,8 @@
 use crate::cli::{open_store, Global};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use mdsec_domain::manufacturer::ManufacturerAliases;
-use mdsec_store::{Actor, ComponentRecord, Device, FindingQuery, NewMds2, NewSbom, Store};
+use mdsec_store::{Actor, Device, FindingQuery, Store};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -198,7 +196,11 @@ async fn findings_item(store: &dyn Store, d: Device, open_only: bool) -> Result<
     })
 }
 
-async fn export_findings(store: &dyn Store, args: &FindingsArgs, out: &std::path::Path) -> Result<()> {
+async fn export_findings(
+    store: &dyn Store,
+    args: &FindingsArgs,
+    out: &std::path::Path,
+) -> Result<()> {
     use mdsec_intel::export;
     let lang = match args.lang.as_str() {
         "ja" => mdsec_ledger::Lang::Ja,
@@ -206,7 +208,10 @@ async fn export_findings(store: &dyn Store, args: &FindingsArgs, out: &std::path
         other => bail!("unknown language {other}: ja or en"),
     };
     let rows = export::collect_rows(store, args.device).await?;
-    let name = out.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let bytes = if name.ends_with(".csv") {
         export::findings_csv(&rows, lang)
     } else if name.ends_with(".xlsx") {
@@ -282,59 +287,6 @@ pub async fn findings(global: &Global, args: FindingsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Canonical manufacturer (alias table + the hospital's aliases) and the model key the matcher uses.
-async fn model_id(
-    store: &dyn Store,
-    actor: &Actor,
-    manufacturer: &str,
-    model: &str,
-    version: Option<&str>,
-) -> Result<i64> {
-    let mut aliases = ManufacturerAliases::builtin();
-    for (a, c) in store.manufacturer_aliases().await? {
-        aliases.add(&a, &c);
-    }
-    let canonical = aliases
-        .canonical(manufacturer)
-        .unwrap_or(manufacturer.trim())
-        .to_string();
-    let key = mdsec_intel::engine::model_key_of(&canonical, model.trim(), version.map(str::trim));
-    Ok(store
-        .ensure_device_model(
-            actor,
-            &key.manufacturer,
-            &key.model,
-            key.version.as_deref().unwrap_or(""),
-        )
-        .await?)
-}
-
-/// Device ids of the model (every version when `version` is None).
-async fn devices_of(
-    store: &dyn Store,
-    manufacturer: &str,
-    model: &str,
-    version: Option<&str>,
-) -> Result<Vec<i64>> {
-    let want = mdsec_intel::engine::model_key_of(manufacturer, model, None);
-    let mut ids = Vec::new();
-    for d in store.live_devices().await? {
-        let (Some(m), Some(mo)) = (&d.fields.manufacturer, &d.fields.model) else {
-            continue;
-        };
-        let k = mdsec_intel::engine::model_key_of(m, mo, None);
-        if k.manufacturer == want.manufacturer
-            && k.model.to_lowercase() == want.model.to_lowercase()
-            && version.is_none_or(|v| {
-                d.fields.software_version.as_deref().map(str::trim) == Some(v.trim())
-            })
-        {
-            ids.push(d.id);
-        }
-    }
-    Ok(ids)
-}
-
 fn read_file(file: &PathBuf, limit: usize) -> Result<(String, Vec<u8>)> {
     let name = file.display().to_string();
     let size = std::fs::metadata(file)
@@ -353,73 +305,27 @@ fn read_file(file: &PathBuf, limit: usize) -> Result<(String, Vec<u8>)> {
     ))
 }
 
-#[derive(Serialize)]
-struct AttachReport {
-    device_model_id: i64,
-    manufacturer: String,
-    model: String,
-    version: Option<String>,
-    attached_id: i64,
-    components: Option<usize>,
-    devices: usize,
-    findings_created: usize,
-    findings_resolved: usize,
-}
-
 pub async fn sbom(global: &Global, cmd: SbomCommand) -> Result<ExitCode> {
-    let cmd = match cmd {
-        SbomCommand::Attach(a) => a,
+    match cmd {
+        SbomCommand::Attach(a) => attach(global, mdsec_intel::attach::AttachKind::Sbom, a).await,
         SbomCommand::Check {
             sbom,
             advisories,
             json,
-        } => return sbom_check(&sbom, &advisories, json),
-    };
-    let AttachCommand::Attach {
-        file,
-        manufacturer,
-        model,
-        version,
-        json,
-        as_user,
-    } = cmd;
-    let (name, bytes) = read_file(&file, mdsec_inspect::MAX_INPUT_BYTES)?;
-    let sbom = mdsec_sbom::parse_sbom(&name, &bytes, false)
-        .map_err(|e| anyhow::anyhow!("{e}; nothing was attached"))?;
-    let store = open_store(global).await?;
-    let actor = actor_named(&*store, &as_user).await?;
-    let mid = model_id(&*store, &actor, &manufacturer, &model, version.as_deref()).await?;
-    let components: Vec<ComponentRecord> = sbom
-        .components
-        .iter()
-        .map(|c| ComponentRecord {
-            name: c.name.clone(),
-            version: c.version.clone(),
-            purl: c.purl.clone(),
-            cpe: c.cpe.clone(),
-        })
-        .collect();
-    let n = components.len();
-    let rec = store
-        .attach_sbom(
-            &actor,
-            mid,
-            NewSbom {
-                file_name: name,
-                format: format!(
-                    "{} {}",
-                    serde_json::to_value(sbom.format)?.as_str().unwrap_or(""),
-                    sbom.spec_version
-                ),
-                sha256: hex::encode(Sha256::digest(&bytes)),
-                components,
-            },
-        )
-        .await?;
-    finish_attach(&*store, &actor, mid, rec.id, Some(n), json).await
+        } => sbom_check(&sbom, &advisories, json),
+    }
 }
 
 pub async fn mds2(global: &Global, cmd: AttachCommand) -> Result<ExitCode> {
+    attach(global, mdsec_intel::attach::AttachKind::Mds2, cmd).await
+}
+
+async fn attach(
+    global: &Global,
+    kind: mdsec_intel::attach::AttachKind,
+    cmd: AttachCommand,
+) -> Result<ExitCode> {
+    use mdsec_intel::attach::{AttachRequest, MAX_ATTACH_BYTES};
     let AttachCommand::Attach {
         file,
         manufacturer,
@@ -428,60 +334,22 @@ pub async fn mds2(global: &Global, cmd: AttachCommand) -> Result<ExitCode> {
         json,
         as_user,
     } = cmd;
-    let (name, bytes) = read_file(&file, mdsec_inspect::MAX_INPUT_BYTES)?;
-    let form = mdsec_mds2::parse_mds2(&name, &bytes)
-        .map_err(|e| anyhow::anyhow!("{e}; nothing was attached"))?;
+    let (name, bytes) = read_file(&file, MAX_ATTACH_BYTES)?;
     let store = open_store(global).await?;
     let actor = actor_named(&*store, &as_user).await?;
-    let mid = model_id(&*store, &actor, &manufacturer, &model, version.as_deref()).await?;
-    let profile = serde_json::json!({
-        "edition": form.edition,
-        "sheet": form.sheet,
-        "profile": form.profile,
-        "answers": form.answers.len(),
-    });
-    let rec = store
-        .attach_mds2(
-            &actor,
-            mid,
-            NewMds2 {
-                file_name: name,
-                sha256: form.sha256.clone(),
-                profile,
-            },
-        )
-        .await?;
-    finish_attach(&*store, &actor, mid, rec.id, None, json).await
-}
-
-async fn finish_attach(
-    store: &dyn Store,
-    actor: &Actor,
-    mid: i64,
-    attached_id: i64,
-    components: Option<usize>,
-    json: bool,
-) -> Result<ExitCode> {
-    let m = store
-        .get_device_model(mid)
-        .await?
-        .context("device model vanished")?;
-    let version = Some(m.version.clone()).filter(|v| !v.is_empty());
-    let devices = devices_of(store, &m.manufacturer, &m.model, version.as_deref()).await?;
-    let run =
-        mdsec_intel::rematch(store, actor, mdsec_intel::Rematch::Devices(devices.clone())).await?;
-    crate::notify::notify_new_findings(store, &run.created).await?;
-    let r = AttachReport {
-        device_model_id: mid,
-        manufacturer: m.manufacturer,
-        model: m.model,
-        version,
-        attached_id,
-        components,
-        devices: devices.len(),
-        findings_created: run.findings_created,
-        findings_resolved: run.findings_resolved,
-    };
+    let r = mdsec_intel::attach::attach(
+        &*store,
+        &actor,
+        AttachRequest {
+            kind,
+            manufacturer: &manufacturer,
+            model: &model,
+            version: version.as_deref(),
+            file_name: &name,
+            bytes: &bytes,
+        },
+    )
+    .await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
@@ -490,7 +358,7 @@ async fn finish_attach(
             r.manufacturer,
             r.model,
             r.version.as_deref().unwrap_or("(all versions)"),
-            mid,
+            r.device_model_id,
             r.devices,
             r.findings_created,
             r.findings_resolved

@@ -12,7 +12,6 @@ mod discover;
 mod feed;
 mod feed_sync;
 mod intel_cli;
-mod notify;
 mod scan;
 mod serve;
 mod tls;

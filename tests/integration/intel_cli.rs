@@ -279,6 +279,62 @@ fn an_sbom_attached_to_a_model_is_matched_against_osv_advisories() {
     // With an SBOM on file the "no SBOM" reason is gone for that device.
     let reasons = by["ICU-004"]["reasons"].to_string();
     assert!(!reasons.contains("no_sbom"), "{reasons}");
+
+    // The same through the API: an officer attaches it to another model; a department user may
+    // not; a broken file is refused with its name and changes nothing.
+    let server = Server::start(dir.path(), false);
+    let token = token_for(dir.path(), "admin");
+    crate::add_radiology_user(dir.path());
+    let url = |model: &str, name: &str| {
+        format!(
+            "{}/api/v1/models/attach?kind=sbom&manufacturer={}&model={}&file_name={name}",
+            server.base,
+            crate::api::urlencode("フィリップス"),
+            crate::api::urlencode(model)
+        )
+    };
+    let r = crate::http()
+        .post(url("IntelliVue MX450", "mx450.cdx.json"))
+        .bearer_auth(&token)
+        .body(sbom.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().unwrap();
+    assert_eq!(v["devices"], 1, "{v}");
+    assert_eq!(v["findings_created"], 1, "{v}");
+    let models = |t: &str| -> usize {
+        let v: Value = crate::http()
+            .get(format!("{}/api/v1/models", server.base))
+            .bearer_auth(t)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v["items"].as_array().map(Vec::len).unwrap_or(0)
+    };
+    let before = models(&token);
+    let bad = crate::http()
+        .post(url("IntelliVue MX800", "broken.cdx.json"))
+        .bearer_auth(&token)
+        .body(r#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"#)
+        .send()
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let msg = bad.text().unwrap();
+    assert!(
+        msg.contains("broken.cdx.json") && msg.contains("nothing was attached"),
+        "{msg}"
+    );
+    assert_eq!(models(&token), before, "a refused file added a model");
+    let rad = token_for(dir.path(), "rad1");
+    let denied = crate::http()
+        .post(url("IntelliVue MX450", "mx450.cdx.json"))
+        .bearer_auth(&rad)
+        .body(sbom.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(denied.status(), 403);
 }
 
 #[test]
@@ -403,9 +459,19 @@ fn vex_dismissal_applies_and_a_conflict_is_shown_not_resolved() {
     // The hospital's findings as CycloneDX VEX: our own strict reader accepts the document, the
     // dismissal is `not_affected` with CycloneDX's justification, the open one is in triage.
     let vex_out = dir.path().join("findings.vex.json");
-    ok(dir.path(), &["findings", "--out", vex_out.to_str().unwrap()]);
-    let out = mdsec(dir.path(), &["inspect", "--strict", "--json", vex_out.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ok(
+        dir.path(),
+        &["findings", "--out", vex_out.to_str().unwrap()],
+    );
+    let out = mdsec(
+        dir.path(),
+        &["inspect", "--strict", "--json", vex_out.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cdx: Value = serde_json::from_slice(&std::fs::read(&vex_out).unwrap()).unwrap();
     assert_eq!(cdx["bomFormat"], "CycloneDX");
     let refs: std::collections::BTreeMap<String, String> = cdx["components"]
@@ -437,21 +503,44 @@ fn vex_dismissal_applies_and_a_conflict_is_shown_not_resolved() {
         })
         .collect();
     assert!(
-        states.iter().any(|(n, s, j)| n == "ICU-001" && s == "not_affected" && j == "code_not_reachable"),
+        states
+            .iter()
+            .any(|(n, s, j)| n == "ICU-001" && s == "not_affected" && j == "code_not_reachable"),
         "{states:?}"
     );
     assert!(
-        states.iter().any(|(n, s, _)| n == "ICU-002" && s == "in_triage"),
+        states
+            .iter()
+            .any(|(n, s, _)| n == "ICU-002" && s == "in_triage"),
         "{states:?}"
     );
-    assert!(!states.iter().any(|(n, s, _)| n == "ICU-001" && s != "not_affected"), "{states:?}");
+    assert!(
+        !states
+            .iter()
+            .any(|(n, s, _)| n == "ICU-001" && s != "not_affected"),
+        "{states:?}"
+    );
     let csv_out = dir.path().join("findings.csv");
-    ok(dir.path(), &["findings", "--out", csv_out.to_str().unwrap()]);
+    ok(
+        dir.path(),
+        &["findings", "--out", csv_out.to_str().unwrap()],
+    );
     let csv = String::from_utf8(std::fs::read(&csv_out).unwrap()).unwrap();
     assert!(csv.starts_with("\u{feff}機器ID,管理番号"), "{csv}");
     assert_eq!(csv.lines().count(), states.len() + 1, "{csv}");
-    assert!(csv.lines().any(|l| l.contains("ICU-002") && l.contains("ICSMA-22-244-01")), "{csv}");
-    let bad = mdsec(dir.path(), &["findings", "--out", dir.path().join("f.txt").to_str().unwrap()]);
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("ICU-002") && l.contains("ICSMA-22-244-01")),
+        "{csv}"
+    );
+    let bad = mdsec(
+        dir.path(),
+        &[
+            "findings",
+            "--out",
+            dir.path().join("f.txt").to_str().unwrap(),
+        ],
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains(".csv, .xlsx or .json"));
     // The hospital disagrees for one CVE: both statements are kept and the finding is open again.
@@ -490,8 +579,18 @@ fn new_findings_are_emailed_once_to_the_safety_officer_and_the_department() {
     ok(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
     for (name, role, dept, mail) in [
         ("dso", "device_safety", None, "dso@hospital.test"),
-        ("icu", "department_user", Some("集中治療室"), "icu@hospital.test"),
-        ("rad", "department_user", Some("放射線科"), "rad@hospital.test"),
+        (
+            "icu",
+            "department_user",
+            Some("集中治療室"),
+            "icu@hospital.test",
+        ),
+        (
+            "rad",
+            "department_user",
+            Some("放射線科"),
+            "rad@hospital.test",
+        ),
     ] {
         let mut args = vec!["user", "add", name, "--role", role, "--email", mail];
         if let Some(d) = dept {
@@ -511,7 +610,11 @@ fn new_findings_are_emailed_once_to_the_safety_officer_and_the_department() {
             .env("MDSEC_MAIL_FROM", "mdsec@hospital.test")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
     };
     let report = import(dir.path());
@@ -521,19 +624,27 @@ fn new_findings_are_emailed_once_to_the_safety_officer_and_the_department() {
     assert_eq!(mails.len(), 4, "{mails:#?}");
     let (_, remediations) = advisory_facts(SEED);
     for m in &mails {
-        assert!(m.to == "dso@hospital.test" || m.to == "icu@hospital.test", "{m:?}");
+        assert!(
+            m.to == "dso@hospital.test" || m.to == "icu@hospital.test",
+            "{m:?}"
+        );
         assert_eq!(m.from, "mdsec@hospital.test");
         assert!(m.subject.contains("ICSMA-22-244-01"), "{m:?}");
         assert!(m.subject.contains("対応が必要な機器"), "{m:?}");
         assert!(
-            remediations.iter().any(|r| m.body.contains(r.lines().next().unwrap().trim())),
+            remediations
+                .iter()
+                .any(|r| m.body.contains(r.lines().next().unwrap().trim())),
             "the recommended action is in the mail: {m:?}"
         );
     }
     for n in ["ICU-001", "ICU-002"] {
         for to in ["dso@hospital.test", "icu@hospital.test"] {
             assert_eq!(
-                mails.iter().filter(|m| m.to == to && m.subject.contains(n)).count(),
+                mails
+                    .iter()
+                    .filter(|m| m.to == to && m.subject.contains(n))
+                    .count(),
                 1,
                 "{n} to {to}: {mails:#?}"
             );

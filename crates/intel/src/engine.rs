@@ -16,6 +16,11 @@ pub enum IntelError {
     Feed(#[from] FeedError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] mdsec_notify::MailError),
+    /// An SBOM or MDS2 form that cannot be attached (parse error naming the file and place).
+    #[error("{0}; nothing was attached")]
+    Attach(String),
 }
 
 /// What `feed import` did.

@@ -48,10 +48,7 @@ pub enum ExportError {
 }
 
 /// Every finding (optionally of one device) with its device, highest priority first.
-pub async fn collect_rows(
-    store: &dyn Store,
-    device: Option<i64>,
-) -> StoreResult<Vec<ExportRow>> {
+pub async fn collect_rows(store: &dyn Store, device: Option<i64>) -> StoreResult<Vec<ExportRow>> {
     let mut findings = Vec::new();
     loop {
         let page = store
@@ -112,7 +109,14 @@ pub fn uuid_v4(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// CycloneDX `analysis` for a finding: (state, justification, responses).
@@ -165,15 +169,24 @@ fn cyclonedx_justification(raw: &str) -> Option<&'static str> {
 fn source_of(id: &str) -> (&'static str, Option<String>) {
     let up = id.to_ascii_uppercase();
     if up.starts_with("CVE-") {
-        ("NVD", Some(format!("https://nvd.nist.gov/vuln/detail/{id}")))
+        (
+            "NVD",
+            Some(format!("https://nvd.nist.gov/vuln/detail/{id}")),
+        )
     } else if up.starts_with("GHSA-") {
-        ("GitHub", Some(format!("https://github.com/advisories/{id}")))
+        (
+            "GitHub",
+            Some(format!("https://github.com/advisories/{id}")),
+        )
     } else if up.starts_with("ICSMA-") || up.starts_with("ICSA-") {
         ("CISA", None)
     } else if up.starts_with("JVNDB-") || up.starts_with("JVN") {
         ("JVN", None)
     } else if up.starts_with("RUSTSEC-") {
-        ("RustSec", Some(format!("https://rustsec.org/advisories/{id}")))
+        (
+            "RustSec",
+            Some(format!("https://rustsec.org/advisories/{id}")),
+        )
     } else {
         ("mdsec", None)
     }
@@ -366,7 +379,9 @@ fn cells(r: &ExportRow) -> [String; 19] {
         f.advisory_id.clone(),
         o(&f.advisory_title),
         f.aliases.join(" "),
-        f.advisory_cvss.map(|c| format!("{c:.1}")).unwrap_or_default(),
+        f.advisory_cvss
+            .map(|c| format!("{c:.1}"))
+            .unwrap_or_default(),
         f.match_status.clone(),
         f.confidence.clone(),
         f.status.clone(),
@@ -387,7 +402,11 @@ pub fn findings_csv(rows: &[ExportRow], lang: Lang) -> Vec<u8> {
         // Writing into a Vec cannot fail.
         let _ = w.write_record(headings(lang));
         for r in rows {
-            let _ = w.write_record(cells(r).iter().map(|c| mdsec_ledger::guard_cell(c).into_owned()));
+            let _ = w.write_record(
+                cells(r)
+                    .iter()
+                    .map(|c| mdsec_ledger::guard_cell(c).into_owned()),
+            );
         }
         let _ = w.flush();
     }
@@ -399,7 +418,11 @@ pub fn findings_xlsx(rows: &[ExportRow], lang: Lang) -> Result<Vec<u8>, ExportEr
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(if lang == Lang::Ja { "所見" } else { "Findings" })?;
+    ws.set_name(if lang == Lang::Ja {
+        "所見"
+    } else {
+        "Findings"
+    })?;
     let bold = Format::new().set_bold();
     for (c, h) in headings(lang).iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
@@ -461,7 +484,12 @@ mod tests {
             ("affected", "new", "in_triage", None),
             ("undetermined", "triaged", "in_triage", None),
             ("affected", "triaged", "exploitable", None),
-            ("affected", "mitigated", "exploitable", Some("workaround_available")),
+            (
+                "affected",
+                "mitigated",
+                "exploitable",
+                Some("workaround_available"),
+            ),
             ("affected", "accepted", "exploitable", Some("will_not_fix")),
             ("affected", "false_positive", "false_positive", None),
             ("affected", "closed", "resolved", None),
@@ -473,7 +501,9 @@ mod tests {
             assert_eq!(r.first().copied(), resp, "{m}/{s}");
         }
         let mut f = finding("not_affected", "closed");
-        f.vex = Some(json!({"statements": [{"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}));
+        f.vex = Some(
+            json!({"statements": [{"status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}),
+        );
         assert_eq!(
             analysis_of(&f),
             ("not_affected", Some("code_not_reachable".into()), vec![])
@@ -487,13 +517,21 @@ mod tests {
         b.id = 8;
         b.advisory_id = "CVE-2022-38100".into();
         a.comment = Some("vendor contacted".into());
-        let doc = cyclonedx_vex(&[row(a), row(b)], "テスト病院", "00000000-0000-4000-8000-000000000000", "2026-11-24T00:00:00Z");
+        let doc = cyclonedx_vex(
+            &[row(a), row(b)],
+            "テスト病院",
+            "00000000-0000-4000-8000-000000000000",
+            "2026-11-24T00:00:00Z",
+        );
         assert_eq!(doc["components"].as_array().unwrap().len(), 1);
         let v = doc["vulnerabilities"].as_array().unwrap();
         assert_eq!(v.len(), 2);
         assert_eq!(v[0]["affects"][0]["ref"], "mdsec-device-1");
         assert_eq!(v[0]["analysis"]["response"][0], "workaround_available");
-        assert!(v[0]["analysis"]["detail"].as_str().unwrap().contains("isolated VLAN"));
+        assert!(v[0]["analysis"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("isolated VLAN"));
         assert_eq!(v[1]["source"]["name"], "NVD");
         assert_eq!(v[0]["ratings"][0]["severity"], "critical");
     }

@@ -10,9 +10,11 @@
 
 #![allow(clippy::result_large_err)]
 
+pub mod attach;
 pub mod engine;
 pub mod export;
 pub mod feed;
+pub mod notices;
 pub mod priority;
 pub mod vex;
 

@@ -34,8 +34,60 @@ pub fn routes() -> Router<AppState> {
         .route("/findings", get(list_findings))
         .route("/findings/{id}", get(get_finding).patch(update_finding))
         .route("/models", get(list_models))
+        .route("/models/attach", axum::routing::post(attach_model_file))
         .route("/models/{id}", get(get_model))
         .route("/advisories", get(list_advisories))
+}
+
+#[derive(Deserialize)]
+pub struct AttachParams {
+    /// `sbom` or `mds2`.
+    pub kind: String,
+    pub manufacturer: Option<String>,
+    pub model: String,
+    pub version: Option<String>,
+    /// Name the file is known by in messages and the audit log.
+    pub file_name: Option<String>,
+}
+
+/// `POST /api/v1/models/attach?kind=sbom|mds2&manufacturer=…&model=…[&version=…]` with the file as
+/// the body: attach, re-match the model's devices, return what changed.
+async fn attach_model_file(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<AttachParams>,
+    body: Bytes,
+) -> WebResult<Json<Value>> {
+    csrf(&ctx, &headers).map_err(WebError::json)?;
+    if !policy::can_attach_model_files(&ctx.user) {
+        return Err(WebError::forbidden().json());
+    }
+    let kind = mdsec_intel::attach::AttachKind::from_code(&p.kind)
+        .ok_or_else(|| WebError::bad_request("kind must be sbom or mds2").json())?;
+    let manufacturer = match policy::manufacturer_scope(&ctx.user) {
+        Some(own) => own,
+        None => p
+            .manufacturer
+            .filter(|m| !m.trim().is_empty())
+            .ok_or_else(|| WebError::bad_request("manufacturer is required").json())?,
+    };
+    let name = p.file_name.unwrap_or_else(|| format!("upload.{}", p.kind));
+    let r = api(mdsec_intel::attach::attach(
+        &*state.app.store,
+        &ctx.actor(),
+        mdsec_intel::attach::AttachRequest {
+            kind,
+            manufacturer: &manufacturer,
+            model: &p.model,
+            version: p.version.as_deref(),
+            file_name: &name,
+            bytes: &body,
+        },
+    )
+    .await
+    .map_err(WebError::from))?;
+    Ok(Json(json!(r)))
 }
 
 #[derive(Deserialize, Default)]
@@ -535,6 +587,14 @@ pub fn openapi_document() -> Value {
             "/findings/{id}": {"parameters": [id_param], "get": {"summary": "One finding", "responses": {"200": {"description": "finding"}, "404": err}},
                 "patch": {"summary": "Change a finding's lifecycle (status, owner, due_date, comment, compensating_controls); audited", "responses": {"200": {"description": "finding"}, "403": err, "404": err}}},
             "/models": {"get": {"summary": "Device models with SBOM/MDS2 counts", "responses": {"200": {"description": "models"}}}},
+            "/models/attach": {"post": {"summary": "Attach an SBOM (CycloneDX/SPDX) or MDS2 form (the request body) to a device model and re-match its devices (officers; a manufacturer for its own products)", "parameters": [
+                {"name": "kind", "in": "query", "required": true, "schema": {"enum": ["sbom", "mds2"]}},
+                {"name": "manufacturer", "in": "query", "schema": {"type": "string"}},
+                {"name": "model", "in": "query", "required": true, "schema": {"type": "string"}},
+                {"name": "version", "in": "query", "schema": {"type": "string"}},
+                {"name": "file_name", "in": "query", "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {"200": {"description": "what the attach changed"}, "403": err, "422": err}}},
             "/models/{id}": {"parameters": [id_param], "get": {"summary": "A device model with its SBOMs, components and MDS2 forms", "responses": {"200": {"description": "model"}, "404": err}}},
             "/advisories": {"get": {"summary": "Imported advisories", "responses": {"200": {"description": "advisories"}}}},
             "/me": {"get": {"summary": "The authenticated user", "responses": {"200": {"description": "user"}}}},

@@ -75,6 +75,24 @@ impl From<StoreError> for WebError {
     }
 }
 
+impl From<mdsec_intel::IntelError> for WebError {
+    fn from(e: mdsec_intel::IntelError) -> Self {
+        use mdsec_intel::IntelError;
+        match e {
+            IntelError::Store(s) => s.into(),
+            IntelError::Attach(_) | IntelError::Feed(_) => WebError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_file",
+                e.to_string(),
+            ),
+            IntelError::Mail(m) => {
+                tracing::warn!(error = %m, "mail");
+                WebError::new(StatusCode::INTERNAL_SERVER_ERROR, "mail", m.to_string())
+            }
+        }
+    }
+}
+
 impl From<AppError> for WebError {
     fn from(e: AppError) -> Self {
         match e {

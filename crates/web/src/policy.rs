@@ -53,6 +53,15 @@ pub fn can_export(user: &User) -> bool {
     !matches!(user.role, Role::Manufacturer)
 }
 
+/// Attach SBOMs and MDS2 forms to device models: the hospital's officers, and a manufacturer for
+/// its own products (the manufacturer is then taken from the account, never from the form).
+pub fn can_attach_model_files(user: &User) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Isso | Role::DeviceSafety | Role::Manufacturer
+    )
+}
+
 pub fn can_view_audit(user: &User) -> bool {
     matches!(user.role, Role::Admin | Role::Isso | Role::Auditor)
 }

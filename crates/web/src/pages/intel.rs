@@ -296,7 +296,11 @@ pub async fn export(
     let rows = export::collect_rows(store.as_ref(), None).await?;
     let lang = ctx.lang.ledger_lang();
     let (body, ctype, ext) = match format.as_str() {
-        "csv" => (export::findings_csv(&rows, lang), "text/csv; charset=utf-8", "csv"),
+        "csv" => (
+            export::findings_csv(&rows, lang),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
         "xlsx" => (
             export::findings_xlsx(&rows, lang).map_err(|e| WebError::bad_request(e.to_string()))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -309,7 +313,8 @@ pub async fn export(
                 .hospital_name
                 .unwrap_or_else(|| "hospital".into());
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let doc = export::cyclonedx_vex(&rows, &hospital, &export::uuid_v4(rand::random()), &now);
+            let doc =
+                export::cyclonedx_vex(&rows, &hospital, &export::uuid_v4(rand::random()), &now);
             (
                 serde_json::to_vec_pretty(&doc).unwrap_or_default(),
                 "application/vnd.cyclonedx+json",
@@ -466,6 +471,106 @@ pub async fn update(
 }
 
 /// `/models`: device models with SBOM/MDS2 counts.
+/// The upload form for an SBOM or MDS2 form; `error` is shown above it after a rejected file.
+fn attach_form(ctx: &Ctx, error: Option<&str>) -> Markup {
+    let l = ctx.lang;
+    let own = policy::manufacturer_scope(&ctx.user);
+    html! {
+        section #attach {
+            h2 { (l.t("models.attach")) }
+            @if let Some(e) = error {
+                div.errors role="alert" #attach-error { p { (l.t("models.attach_failed")) } p.mono { (e) } }
+            }
+            form method="post" action="/models/attach" enctype="multipart/form-data" #attach-form {
+                input type="hidden" name="_csrf" value=(ctx.csrf());
+                label { (l.t("models.kind"))
+                    select name="kind" {
+                        option value="sbom" { "SBOM (CycloneDX / SPDX)" }
+                        option value="mds2" { "MDS2" }
+                    }
+                }
+                @match &own {
+                    Some(m) => { label { (l.t("field.manufacturer")) input type="text" value=(m) disabled; } }
+                    None => { label { (l.t("field.manufacturer")) input type="text" name="manufacturer" required; } }
+                }
+                label { (l.t("field.model")) input type="text" name="model" required; }
+                label { (l.t("field.software_version")) input type="text" name="version" placeholder=(l.t("models.version_all")); }
+                label { (l.t("models.file")) input type="file" name="file" required; }
+                button type="submit" { (l.t("models.attach_submit")) }
+            }
+        }
+    }
+}
+
+/// `POST /models/attach`: the form above; on success the model's page, on a bad file the form
+/// again with the parser's message (nothing was stored).
+pub async fn attach(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    mut multipart: axum::extract::Multipart,
+) -> WebResult<Response> {
+    if !policy::can_attach_model_files(&ctx.user) {
+        return Err(WebError::forbidden());
+    }
+    let l = ctx.lang;
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::bad_request(e.to_string()))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let fname = field.file_name().unwrap_or("upload").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| WebError::bad_request(e.to_string()))?;
+            file = Some((fname, bytes));
+        } else if let Ok(t) = field.text().await {
+            fields.insert(name, t);
+        }
+    }
+    ctx.check_csrf(fields.get("_csrf").map(String::as_str))?;
+    let kind = fields
+        .get("kind")
+        .and_then(|k| mdsec_intel::attach::AttachKind::from_code(k))
+        .ok_or_else(|| WebError::bad_request("kind must be sbom or mds2"))?;
+    let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Err(WebError::bad_request(l.t("import.no_file")));
+    };
+    let manufacturer = policy::manufacturer_scope(&ctx.user)
+        .or_else(|| fields.get("manufacturer").cloned())
+        .unwrap_or_default();
+    let model = fields.get("model").cloned().unwrap_or_default();
+    let result = mdsec_intel::attach::attach(
+        state.app.store.as_ref(),
+        &ctx.actor(),
+        mdsec_intel::attach::AttachRequest {
+            kind,
+            manufacturer: &manufacturer,
+            model: &model,
+            version: fields.get("version").map(String::as_str),
+            file_name: &fname,
+            bytes: &bytes,
+        },
+    )
+    .await;
+    match result {
+        Ok(r) => Ok(Redirect::to(&format!("/models/{}", r.device_model_id)).into_response()),
+        Err(mdsec_intel::IntelError::Attach(m)) => {
+            let body = html! { h1 { (l.t("models.title")) } (attach_form(&ctx, Some(&m))) };
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                layout(&ctx, l.t("models.title"), body),
+            )
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub async fn models(ctx: Ctx, State(state): State<AppState>) -> WebResult<Html<String>> {
     let l = ctx.lang;
     let scope = policy::manufacturer_scope(&ctx.user);
@@ -480,6 +585,7 @@ pub async fn models(ctx: Ctx, State(state): State<AppState>) -> WebResult<Html<S
     let body = html! {
         h1 { (l.t("models.title")) }
         p.hint { (l.t("models.hint")) }
+        @if policy::can_attach_model_files(&ctx.user) { (attach_form(&ctx, None)) }
         @if models.is_empty() { p { (l.t("models.none")) } } @else {
             table #models-table {
                 thead { tr { th { (l.t("field.manufacturer")) } th { (l.t("field.model")) } th { (l.t("field.software_version")) } th { (l.t("models.devices")) } th { (l.t("models.sbom")) } th { (l.t("models.mds2")) } } }

@@ -2,7 +2,7 @@
 //! e-mail when an SMTP relay is configured (`MDSEC_SMTP_URL`, `MDSEC_MAIL_FROM`).
 //! Recipients: every device safety officer and the department users of the device's department.
 
-use anyhow::Result;
+use crate::IntelError;
 use mdsec_store::{Actor, FindingQuery, NewNotice, Role, Store};
 use std::collections::HashMap;
 
@@ -13,7 +13,10 @@ pub struct Notified {
 }
 
 /// Create notices for `created` (device id, advisory id) findings and e-mail them.
-pub async fn notify_new_findings(store: &dyn Store, created: &[(i64, String)]) -> Result<Notified> {
+pub async fn notify_new_findings(
+    store: &dyn Store,
+    created: &[(i64, String)],
+) -> Result<Notified, IntelError> {
     if created.is_empty() {
         return Ok(Notified::default());
     }

@@ -43,6 +43,10 @@ both_backends!(
     check_remote_session_workflow,
     check_remote_session_bad_requests,
     check_remote_lines_import_from_ledger,
+    check_feed_import_is_idempotent,
+    check_models_sboms_mds2_vex,
+    check_findings_keep_their_lifecycle,
+    check_notices_once_and_audited,
 );
 
 /// Both backends must have the same tables and columns.

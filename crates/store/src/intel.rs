@@ -216,7 +216,8 @@ pub enum FindingScope {
 pub struct FindingsSync {
     pub scope: FindingScope,
     pub matches: Vec<FindingMatch>,
-    /// Per-device priority for every live device (replaced whole).
+    /// Per-device priority for every live device: when non-empty it replaces the whole table;
+    /// when empty the stored priorities are left as they are.
     pub priorities: Vec<DevicePriorityRecord>,
 }
 

@@ -4,8 +4,7 @@
 use crate::cli::{open_store, Global};
 use anyhow::{Context, Result};
 use clap::Args;
-use mdsec_diagram::{DeviceInput, DiagramInput, Filter, Format};
-use mdsec_store::{DeviceQuery, Store};
+use mdsec_diagram::{Filter, Format};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -41,44 +40,13 @@ fn parse_out(s: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// Every live device of the ledger, page by page.
-pub async fn all_devices(store: &dyn Store) -> Result<Vec<mdsec_store::Device>> {
-    let mut devices = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .list_devices(&DeviceQuery {
-                limit: DeviceQuery::MAX_LIMIT,
-                offset,
-                ..Default::default()
-            })
-            .await
-            .context("cannot read the ledger")?;
-        let n = page.items.len() as i64;
-        devices.extend(page.items);
-        offset += n;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
-    Ok(devices)
-}
-
 pub async fn run(global: &Global, args: DiagramArgs) -> Result<ExitCode> {
     let format = format_of(&args.out).context("unknown diagram format")?;
     let store = open_store(global).await?;
-    let devices: Vec<DeviceInput> = all_devices(store.as_ref())
-        .await?
-        .iter()
-        .map(|d| DeviceInput::from_ledger(d.id, &d.fields))
-        .collect();
-    let remote_lines = mdsec_diagram::remote_lines_from_ledger(&devices);
-    let input = DiagramInput {
-        title: args.title,
-        devices,
-        remote_lines,
-        flows: Vec::new(),
-    };
+    // The same input as the web page: ledger, priorities (colours), registry and ledger lines.
+    let input = mdsec_web::pages::diagram::diagram_input(store.as_ref(), &args.title)
+        .await
+        .context("cannot read the ledger")?;
     let filter = Filter {
         department: args.department,
         segment: args.segment,

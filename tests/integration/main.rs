@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod checklist_cli;
+mod diagram_browser;
 mod diagram_cli;
 mod discover_cli;
 mod feed_sync;

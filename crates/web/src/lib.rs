@@ -195,6 +195,8 @@ pub fn router(state: AppState) -> Router {
         .route("/findings/export", get(pages::intel::export))
         .route("/findings/{id}", post(pages::intel::update))
         .route("/models", get(pages::intel::models))
+        .route("/diagram", get(pages::diagram::page))
+        .route("/diagram/export", get(pages::diagram::export))
         .route("/models/attach", post(pages::intel::attach))
         .route("/models/{id}", get(pages::intel::model))
         .route("/notices", get(pages::intel::notices))

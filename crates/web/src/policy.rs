@@ -62,6 +62,11 @@ pub fn can_attach_model_files(user: &User) -> bool {
     )
 }
 
+/// The network diagram shows the whole hospital's layout: not for manufacturer accounts.
+pub fn can_view_diagram(user: &User) -> bool {
+    !matches!(user.role, Role::Manufacturer)
+}
+
 pub fn can_view_audit(user: &User) -> bool {
     matches!(user.role, Role::Admin | Role::Isso | Role::Auditor)
 }

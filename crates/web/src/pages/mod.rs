@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod checklist;
 pub mod devices;
+pub mod diagram;
 pub mod import;
 pub mod intel;
 pub mod login;
@@ -33,6 +34,7 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
             l.t("nav.remote_lines"),
             policy::can_view_remote_lines(u),
         ),
+        ("/diagram", l.t("nav.diagram"), policy::can_view_diagram(u)),
         ("/import", l.t("nav.import"), policy::can_import(u)),
         ("/audit", l.t("nav.audit"), policy::can_view_audit(u)),
         (

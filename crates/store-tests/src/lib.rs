@@ -10,7 +10,9 @@ use mdsec_store_sql::SqlStore;
 use sqlx::Row;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod observations;
 mod remote_lines;
+pub use observations::*;
 pub use remote_lines::*;
 
 /// Where the PostgreSQL server of the test suite is (CI: a local server with trust auth).

@@ -43,6 +43,9 @@ both_backends!(
     check_remote_session_workflow,
     check_remote_session_bad_requests,
     check_remote_lines_import_from_ledger,
+    check_observations_merge,
+    check_observed_fields_never_overwrite_people,
+    check_alerts_once_and_acknowledged,
 );
 
 /// Both backends must have the same tables and columns.

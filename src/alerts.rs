@@ -246,8 +246,7 @@ pub async fn run(global: &crate::cli::Global, args: ReconcileArgs) -> Result<Exi
     if args.json {
         let mut v = serde_json::to_value(&diff)?;
         if let Some((changes, new, emailed)) = &applied {
-            v["applied"] =
-                serde_json::json!({"devices": changes, "alerts_new": new, "alerts_emailed": emailed});
+            v["applied"] = serde_json::json!({"devices": changes, "alerts_new": new, "alerts_emailed": emailed});
         }
         println!("{v}");
     } else {

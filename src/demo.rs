@@ -105,7 +105,11 @@ pub fn demo_observations(
         if i % 31 == 5 {
             version = version.map(|v| format!("{v}.1"));
         }
-        let last = if i % 37 == 11 { 24 * 60 } else { (i % 48) as i64 };
+        let last = if i % 37 == 11 {
+            24 * 60
+        } else {
+            (i % 48) as i64
+        };
         out.devices.push(mdsec_store::ObservedDevice {
             ip,
             mac: f.mac.clone(),
@@ -120,7 +124,12 @@ pub fn demo_observations(
         });
     }
     for (n, (ip, mac, host, proto)) in [
-        ("10.20.1.241", "02:5e:00:00:00:01", "DESKTOP-7Q2M1K", "netbios"),
+        (
+            "10.20.1.241",
+            "02:5e:00:00:00:01",
+            "DESKTOP-7Q2M1K",
+            "netbios",
+        ),
         ("10.20.3.242", "02:5e:00:00:00:02", "raspberrypi", "dhcp"),
         ("10.30.2.243", "02:5e:00:00:00:03", "android-3f9a", "dhcp"),
         ("10.20.5.244", "02:5e:00:00:00:04", "", "http"),

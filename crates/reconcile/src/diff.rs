@@ -282,7 +282,12 @@ mod tests {
     use mdsec_domain::DeviceFields;
     use mdsec_store::ObservedDevice;
 
-    pub(crate) fn device(id: i64, ip: Option<&str>, mac: Option<&str>, host: Option<&str>) -> Device {
+    pub(crate) fn device(
+        id: i64,
+        ip: Option<&str>,
+        mac: Option<&str>,
+        host: Option<&str>,
+    ) -> Device {
         let mut fields = DeviceFields {
             management_number: Some(format!("ME-{id:03}")),
             name: format!("機器{id}"),
@@ -304,7 +309,12 @@ mod tests {
         }
     }
 
-    pub(crate) fn obs(ip: Option<&str>, mac: Option<&str>, host: Option<&str>, at: &str) -> ObservationRecord {
+    pub(crate) fn obs(
+        ip: Option<&str>,
+        mac: Option<&str>,
+        host: Option<&str>,
+        at: &str,
+    ) -> ObservationRecord {
         let device = ObservedDevice {
             ip: ip.map(Into::into),
             mac: mac.map(Into::into),
@@ -334,15 +344,35 @@ mod tests {
         let now = parse_time("2026-04-01T00:00:00Z").unwrap();
         let observations = vec![
             // MAC known, IP moved: matched by MAC with an IP conflict.
-            obs(Some("10.0.0.11"), Some("02-00-00-00-00-01"), None, "2026-03-31T00:00:00Z"),
+            obs(
+                Some("10.0.0.11"),
+                Some("02-00-00-00-00-01"),
+                None,
+                "2026-03-31T00:00:00Z",
+            ),
             // IP known, another MAC: matched by IP with a MAC conflict.
-            obs(Some("10.0.0.2"), Some("02:00:00:00:00:99"), None, "2026-03-31T00:00:00Z"),
+            obs(
+                Some("10.0.0.2"),
+                Some("02:00:00:00:00:99"),
+                None,
+                "2026-03-31T00:00:00Z",
+            ),
             // Only the host name: matched by host name.
-            obs(Some("10.0.0.3"), None, Some("CT-01."), "2026-03-31T00:00:00Z"),
+            obs(
+                Some("10.0.0.3"),
+                None,
+                Some("CT-01."),
+                "2026-03-31T00:00:00Z",
+            ),
             // Device 4 was seen, but long ago.
             obs(Some("10.0.0.4"), None, None, "2026-01-01T00:00:00Z"),
             // Nobody knows this one.
-            obs(Some("10.0.0.50"), Some("02:00:00:00:00:50"), None, "2026-03-31T00:00:00Z"),
+            obs(
+                Some("10.0.0.50"),
+                Some("02:00:00:00:00:50"),
+                None,
+                "2026-03-31T00:00:00Z",
+            ),
         ];
         let r = reconcile(&ledger, &observations, now, 30);
         let by: Vec<(i64, &str)> = r

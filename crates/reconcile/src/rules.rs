@@ -51,13 +51,15 @@ impl<'a> Ledger<'a> {
 
 fn line_matches(line: &RemoteLineRecord, peer: &str, server_name: Option<&str>) -> bool {
     let ip: Option<IpAddr> = peer.parse().ok();
-    line.endpoints.iter().any(|e| match e.parse::<RegisteredEndpoint>() {
-        Ok(ep) => {
-            ip.is_some_and(|ip| ep.matches_ip(ip))
-                || server_name.is_some_and(|n| ep.matches_name(n))
-        }
-        Err(_) => false,
-    })
+    line.endpoints
+        .iter()
+        .any(|e| match e.parse::<RegisteredEndpoint>() {
+            Ok(ep) => {
+                ip.is_some_and(|ip| ep.matches_ip(ip))
+                    || server_name.is_some_and(|n| ep.matches_name(n))
+            }
+            Err(_) => false,
+        })
 }
 
 /// Does a session of the line hold the flow's whole time span in its approved window?
@@ -163,8 +165,7 @@ pub fn flow_alerts(
             }
         }
         if f.transport == "tcp"
-            && f
-                .service
+            && f.service
                 .as_deref()
                 .is_some_and(|s| PATIENT_PROTOCOLS.contains(&s))
         {
@@ -384,8 +385,18 @@ mod tests {
         let ledger = vec![dev(1, "10.20.1.11")];
         let lines = vec![line(3, &["198.51.100.0/24"], ApprovalPolicy::PerSession)];
         let sessions = vec![
-            session(3, SessionStatus::Approved, "2026-04-01T01:00:00Z", "2026-04-01T03:00:00Z"),
-            session(3, SessionStatus::Rejected, "2026-04-01T05:00:00Z", "2026-04-01T06:00:00Z"),
+            session(
+                3,
+                SessionStatus::Approved,
+                "2026-04-01T01:00:00Z",
+                "2026-04-01T03:00:00Z",
+            ),
+            session(
+                3,
+                SessionStatus::Rejected,
+                "2026-04-01T05:00:00Z",
+                "2026-04-01T06:00:00Z",
+            ),
         ];
         let flows = vec![
             flow("198.51.100.9", true, "2026-04-01T02:00:00Z", None), // inside the window
@@ -401,9 +412,21 @@ mod tests {
         assert_eq!(
             got,
             [
-                (AlertKind::RemoteLineOutsideWindow, "device:1", "198.51.100.9"),
-                (AlertKind::UnregisteredExternalEndpoint, "device:1", "203.0.113.7"),
-                (AlertKind::CleartextPatientProtocol, "device:1", "203.0.113.7"),
+                (
+                    AlertKind::RemoteLineOutsideWindow,
+                    "device:1",
+                    "198.51.100.9"
+                ),
+                (
+                    AlertKind::UnregisteredExternalEndpoint,
+                    "device:1",
+                    "203.0.113.7"
+                ),
+                (
+                    AlertKind::CleartextPatientProtocol,
+                    "device:1",
+                    "203.0.113.7"
+                ),
                 (AlertKind::ExternalConnection, "device:1", "203.0.113.8"),
             ]
         );

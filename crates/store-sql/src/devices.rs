@@ -270,7 +270,10 @@ pub(crate) struct ChangeLog {
 }
 
 impl ChangeLog {
-    pub(crate) async fn start(tx: &mut Transaction<'_, Any>, dialect: crate::Dialect) -> StoreResult<Self> {
+    pub(crate) async fn start(
+        tx: &mut Transaction<'_, Any>,
+        dialect: crate::Dialect,
+    ) -> StoreResult<Self> {
         Ok(ChangeLog {
             dialect,
             next_history_id: next_id(tx, "device_history").await?,

@@ -501,13 +501,16 @@ pub(crate) async fn observed_fields(
     store: &SqlStore,
     device_id: Option<i64>,
 ) -> StoreResult<Vec<ObservedFieldRecord>> {
-    let base = "SELECT device_id, field, observed_value, filled, observed_at FROM device_observed_fields";
+    let base =
+        "SELECT device_id, field, observed_value, filled, observed_at FROM device_observed_fields";
     let rows = match device_id {
         Some(id) => {
-            sqlx::query(&format!("{base} WHERE device_id = $1 ORDER BY device_id, field"))
-                .bind(id)
-                .fetch_all(store.pool())
-                .await
+            sqlx::query(&format!(
+                "{base} WHERE device_id = $1 ORDER BY device_id, field"
+            ))
+            .bind(id)
+            .fetch_all(store.pool())
+            .await
         }
         None => {
             sqlx::query(&format!("{base} ORDER BY device_id, field"))

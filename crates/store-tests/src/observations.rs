@@ -41,16 +41,31 @@ pub async fn check_observations_merge(s: &SqlStore) {
             &admin(),
             ObservationBatch {
                 source: "pcap:a.pcap".into(),
-                devices: vec![d1, seen("10.9.0.2", Some("02:00:00:00:00:02"), "2026-04-01T10:00:00Z")],
+                devices: vec![
+                    d1,
+                    seen(
+                        "10.9.0.2",
+                        Some("02:00:00:00:00:02"),
+                        "2026-04-01T10:00:00Z",
+                    ),
+                ],
                 flows: vec![flow.clone()],
             },
         )
         .await
         .unwrap();
     assert_eq!((r.new_devices, r.new_flows), (2, 1));
-    let mut later = seen("10.9.0.1", Some("02:00:00:00:00:01"), "2026-04-02T10:00:00Z");
+    let mut later = seen(
+        "10.9.0.1",
+        Some("02:00:00:00:00:01"),
+        "2026-04-02T10:00:00Z",
+    );
     later.hostname = Some("ct-01".into());
-    let earlier = seen("10.9.0.22", Some("02:00:00:00:00:02"), "2026-03-30T10:00:00Z");
+    let earlier = seen(
+        "10.9.0.22",
+        Some("02:00:00:00:00:02"),
+        "2026-03-30T10:00:00Z",
+    );
     let r = s
         .record_observations(
             &admin(),
@@ -69,12 +84,18 @@ pub async fn check_observations_merge(s: &SqlStore) {
     assert_eq!((r.new_flows, r.updated_flows), (0, 1));
     let obs = s.list_observations().await.unwrap();
     assert_eq!(obs.len(), 2, "{obs:?}");
-    let o1 = obs.iter().find(|o| o.key == "mac:02:00:00:00:00:01").unwrap();
+    let o1 = obs
+        .iter()
+        .find(|o| o.key == "mac:02:00:00:00:00:01")
+        .unwrap();
     assert_eq!(o1.device.first_seen, "2026-04-01T10:00:00Z");
     assert_eq!(o1.device.last_seen, "2026-04-02T10:00:00Z");
     assert_eq!(o1.device.hostname.as_deref(), Some("ct-01"));
     assert_eq!(o1.device.identifiers["dhcp_hostname"], ["ct-01"]);
-    let o2 = obs.iter().find(|o| o.key == "mac:02:00:00:00:00:02").unwrap();
+    let o2 = obs
+        .iter()
+        .find(|o| o.key == "mac:02:00:00:00:00:02")
+        .unwrap();
     // The older sighting does not replace the newer address.
     assert_eq!(o2.device.ip.as_deref(), Some("10.9.0.2"));
     assert_eq!(o2.device.first_seen, "2026-03-30T10:00:00Z");
@@ -178,7 +199,11 @@ pub async fn check_alerts_once_and_acknowledged(s: &SqlStore) {
         .raise_alerts(
             &admin(),
             vec![
-                alert(AlertKind::UnregisteredExternalEndpoint, "203.0.113.7", "2026-04-01T00:00:00Z"),
+                alert(
+                    AlertKind::UnregisteredExternalEndpoint,
+                    "203.0.113.7",
+                    "2026-04-01T00:00:00Z",
+                ),
                 alert(AlertKind::Telnet, "10.1.0.3", "2026-04-01T00:00:00Z"),
             ],
         )
@@ -192,8 +217,16 @@ pub async fn check_alerts_once_and_acknowledged(s: &SqlStore) {
         .raise_alerts(
             &admin(),
             vec![
-                alert(AlertKind::UnregisteredExternalEndpoint, "203.0.113.7", "2026-04-02T00:00:00Z"),
-                alert(AlertKind::UnregisteredExternalEndpoint, "203.0.113.8", "2026-04-02T00:00:00Z"),
+                alert(
+                    AlertKind::UnregisteredExternalEndpoint,
+                    "203.0.113.7",
+                    "2026-04-02T00:00:00Z",
+                ),
+                alert(
+                    AlertKind::UnregisteredExternalEndpoint,
+                    "203.0.113.8",
+                    "2026-04-02T00:00:00Z",
+                ),
             ],
         )
         .await
@@ -243,7 +276,13 @@ pub async fn check_alerts_once_and_acknowledged(s: &SqlStore) {
     assert_eq!((all.total, all.items.len()), (3, 2));
     assert!(all.items[0].id > all.items[1].id, "newest first");
     s.mark_alert_emailed(a.id).await.unwrap();
-    assert!(s.get_alert(a.id).await.unwrap().unwrap().emailed_at.is_some());
+    assert!(s
+        .get_alert(a.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .emailed_at
+        .is_some());
     let audit = s.audit_chain().await.unwrap();
     assert_eq!(
         audit.iter().filter(|e| e.action == "alert.raise").count(),

@@ -40,7 +40,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// checked by one conformance suite (`mdsec-store-tests`) against both.
 #[async_trait]
 pub trait Store:
-    ChecklistStore + IntelStore + ObservationStore + RemoteLineStore + Send + Sync + 'static {
+    ChecklistStore + IntelStore + ObservationStore + RemoteLineStore + Send + Sync + 'static
+{
     /// Which backend this is ("sqlite" or "postgres"), for `/healthz` and logs.
     fn backend(&self) -> &'static str;
     /// Cheap liveness check.

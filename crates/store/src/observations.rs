@@ -276,13 +276,18 @@ pub trait ObservationStore: Send + Sync + 'static {
         updates: Vec<ObservedFieldsUpdate>,
     ) -> StoreResult<Vec<AppliedObservation>>;
     /// What discovery learnt about the ledger's devices (one device, or all).
-    async fn observed_fields(&self, device_id: Option<i64>)
-        -> StoreResult<Vec<ObservedFieldRecord>>;
+    async fn observed_fields(
+        &self,
+        device_id: Option<i64>,
+    ) -> StoreResult<Vec<ObservedFieldRecord>>;
 
     /// Raise alerts. Returns the ones that are new; one already raised for the same kind, subject
     /// and address only gets its last-seen time and count moved (and stays as it is otherwise).
-    async fn raise_alerts(&self, actor: &Actor, alerts: Vec<NewAlert>)
-        -> StoreResult<Vec<AlertRecord>>;
+    async fn raise_alerts(
+        &self,
+        actor: &Actor,
+        alerts: Vec<NewAlert>,
+    ) -> StoreResult<Vec<AlertRecord>>;
     /// Newest first.
     async fn list_alerts(&self, query: &AlertQuery) -> StoreResult<Page<AlertRecord>>;
     async fn get_alert(&self, id: i64) -> StoreResult<Option<AlertRecord>>;
@@ -321,6 +326,9 @@ mod tests {
         assert_eq!(d.key().as_deref(), Some("ip:10.0.0.1"));
         d.mac = Some("AA:BB:CC:00:00:01".into());
         assert_eq!(d.key().as_deref(), Some("mac:aa:bb:cc:00:00:01"));
-        assert_eq!(bounded(&"あ".repeat(600)).chars().count(), MAX_OBSERVED_CHARS);
+        assert_eq!(
+            bounded(&"あ".repeat(600)).chars().count(),
+            MAX_OBSERVED_CHARS
+        );
     }
 }

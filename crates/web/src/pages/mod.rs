@@ -30,7 +30,11 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
         ("/models", l.t("nav.models"), true),
         ("/notices", l.t("nav.notices"), true),
         ("/alerts", l.t("nav.alerts"), policy::can_view_alerts(u)),
-        ("/reconcile", l.t("nav.reconcile"), policy::can_view_alerts(u)),
+        (
+            "/reconcile",
+            l.t("nav.reconcile"),
+            policy::can_view_alerts(u),
+        ),
         (
             "/remote-lines",
             l.t("nav.remote_lines"),

@@ -290,15 +290,13 @@ pub fn read_vex(
                 }
             }
         }
-        k => {
-            return Err(FormatError::new(
-                format!(
+        k => return Err(FormatError::new(
+            format!(
                 "a {k} file is not a VEX document (CycloneDX with analysis, OpenVEX or CSAF VEX)"
             ),
-                Default::default(),
-            )
-            .in_file(file_name))
-        }
+            Default::default(),
+        )
+        .in_file(file_name)),
     }
     Ok(out)
 }

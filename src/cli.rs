@@ -65,6 +65,8 @@ pub enum Command {
     /// Discover connected devices: passively from capture files.
     #[command(subcommand)]
     Discover(crate::discover::DiscoverCommand),
+    /// Compare what discovery saw with the ledger: matched (with conflicts), unknown, not seen.
+    Reconcile(crate::alerts::ReconcileArgs),
     /// Draw the network configuration diagram (.svg, .graphml or .drawio) from the ledger.
     Diagram(crate::diagram::DiagramArgs),
     /// Vulnerability feeds: import files (CSAF, OSV, NVD, JVN, KEV, EPSS).
@@ -223,7 +225,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Mds2(cmd) => crate::intel_cli::mds2(&global, cmd).await,
         Command::Vex(cmd) => crate::intel_cli::vex(&global, cmd).await,
         Command::Diagram(args) => crate::diagram::run(&global, args).await,
-        Command::Discover(cmd) => crate::discover::run(cmd).await,
+        Command::Discover(cmd) => crate::discover::run(&global, cmd).await,
+        Command::Reconcile(args) => crate::alerts::run(&global, args).await,
     }
 }
 

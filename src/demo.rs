@@ -56,5 +56,96 @@ pub async fn load(app: &App, password: &str) -> Result<bool> {
         .await?;
     }
     tracing::info!(devices = report.new, hospital = %hospital.name, "loaded the fictitious demo hospital");
+    let batch = demo_observations(&app.store.live_devices().await?, chrono::Utc::now());
+    let actor = Actor {
+        user_id: None,
+        username: "discovery".into(),
+    };
+    let applied = crate::alerts::apply_batch(app.store.as_ref(), &actor, batch, Vec::new()).await?;
+    tracing::info!(
+        observed = applied.observations.new_devices,
+        alerts = applied.alerts_new,
+        "loaded the demo observations"
+    );
     Ok(true)
+}
+
+/// What a week of passive discovery could have seen in the demo hospital, so that `/reconcile` and
+/// `/alerts` show all three differences: most networked devices as in the ledger; every 19th never
+/// (not seen), every 37th two months ago (not seen for 30 days), every 29th at another address and
+/// every 31st with another software version (conflicts); and four devices the ledger does not know.
+/// Deterministic apart from `now`.
+pub fn demo_observations(
+    devices: &[mdsec_store::Device],
+    now: chrono::DateTime<chrono::Utc>,
+) -> mdsec_store::ObservationBatch {
+    use chrono::{Duration, SecondsFormat};
+    let at = |hours: i64| (now - Duration::hours(hours)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut out = mdsec_store::ObservationBatch {
+        source: "demo".into(),
+        ..Default::default()
+    };
+    let networked = devices
+        .iter()
+        .filter(|d| d.fields.ip.is_some() && d.fields.status == mdsec_domain::DeviceStatus::Active);
+    for (i, d) in networked.enumerate() {
+        if i % 19 == 7 {
+            continue;
+        }
+        let f = &d.fields;
+        let mut ip = f.ip.clone();
+        if i % 29 == 3 {
+            // Moved within its segment: same MAC, new address.
+            ip = ip.map(|a| match a.rsplit_once('.') {
+                Some((net, _)) => format!("{net}.{}", 200 + i % 40),
+                None => a,
+            });
+        }
+        let mut version = f.software_version.clone();
+        if i % 31 == 5 {
+            version = version.map(|v| format!("{v}.1"));
+        }
+        let last = if i % 37 == 11 {
+            24 * 60
+        } else {
+            (i % 48) as i64
+        };
+        out.devices.push(mdsec_store::ObservedDevice {
+            ip,
+            mac: f.mac.clone(),
+            hostname: f.custom.get("hostname").cloned(),
+            manufacturer: None,
+            model: None,
+            software_version: version,
+            protocols: vec!["arp".into()],
+            identifiers: Default::default(),
+            first_seen: at(last + 24 * 7),
+            last_seen: at(last),
+        });
+    }
+    for (n, (ip, mac, host, proto)) in [
+        (
+            "10.20.1.241",
+            "02:5e:00:00:00:01",
+            "DESKTOP-7Q2M1K",
+            "netbios",
+        ),
+        ("10.20.3.242", "02:5e:00:00:00:02", "raspberrypi", "dhcp"),
+        ("10.30.2.243", "02:5e:00:00:00:03", "android-3f9a", "dhcp"),
+        ("10.20.5.244", "02:5e:00:00:00:04", "", "http"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out.devices.push(mdsec_store::ObservedDevice {
+            ip: Some(ip.into()),
+            mac: Some(mac.into()),
+            hostname: (!host.is_empty()).then(|| host.to_string()),
+            protocols: vec![proto.into()],
+            first_seen: at(30 + n as i64),
+            last_seen: at(n as i64),
+            ..Default::default()
+        });
+    }
+    out
 }

@@ -43,6 +43,9 @@ pub struct PcapArgs {
     /// Print the report as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Store the devices and external flows seen (observations) and raise alerts; audited.
+    #[arg(long)]
+    pub apply: bool,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
 }
@@ -73,15 +76,32 @@ pub fn analyzer_config(a: &AnalysisArgs) -> Result<AnalyzerConfig> {
     Ok(cfg)
 }
 
-pub async fn run(cmd: DiscoverCommand) -> Result<ExitCode> {
+pub async fn run(global: &crate::cli::Global, cmd: DiscoverCommand) -> Result<ExitCode> {
     match cmd {
-        DiscoverCommand::Pcap(args) => pcap(args),
-        DiscoverCommand::Scan(args) => crate::scan::scan(args).await,
-        DiscoverCommand::Listen(args) => crate::scan::listen(args).await,
+        DiscoverCommand::Pcap(args) => {
+            let apply = args.apply;
+            let cfg = analyzer_config(&args.analysis)?;
+            let source = format!(
+                "pcap:{}",
+                args.files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let report = pcap(args)?;
+            if apply {
+                let a = crate::alerts::apply_report(global, &report, &source, &cfg).await?;
+                crate::alerts::print_applied(&a);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DiscoverCommand::Scan(args) => crate::scan::scan(global, args).await,
+        DiscoverCommand::Listen(args) => crate::scan::listen(global, args).await,
     }
 }
 
-fn pcap(args: PcapArgs) -> Result<ExitCode> {
+fn pcap(args: PcapArgs) -> Result<DiscoveryReport> {
     let cfg = analyzer_config(&args.analysis)?;
     let mut total = 0u64;
     for f in &args.files {
@@ -125,7 +145,7 @@ fn pcap(args: PcapArgs) -> Result<ExitCode> {
     } else {
         print_summary(&report);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(report)
 }
 
 pub(crate) fn print_summary(r: &DiscoveryReport) {

@@ -4,6 +4,7 @@
 //! library crates. Exit codes: 0 success, 1 failure, 2 usage error. `--json` output goes to stdout,
 //! messages to stderr.
 
+mod alerts;
 mod checklist;
 mod cli;
 mod demo;

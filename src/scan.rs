@@ -64,6 +64,9 @@ pub struct ScanArgs {
     /// Print the report as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Store the hosts found as observations and raise unknown-device alerts; audited.
+    #[arg(long)]
+    pub apply: bool,
 }
 
 #[derive(Args, Debug)]
@@ -80,6 +83,9 @@ pub struct ListenArgs {
     /// Print the report as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Store the devices and external flows seen and raise alerts; audited.
+    #[arg(long)]
+    pub apply: bool,
     #[command(flatten)]
     pub analysis: crate::discover::AnalysisArgs,
 }
@@ -153,7 +159,7 @@ async fn until_interrupted<T: Send + 'static>(
     task.await.context("worker thread")?
 }
 
-pub async fn scan(args: ScanArgs) -> Result<ExitCode> {
+pub async fn scan(global: &crate::cli::Global, args: ScanArgs) -> Result<ExitCode> {
     let cfg = scan_config(&args)?;
     let hosts = cfg.scope.hosts().len();
     eprintln!(
@@ -170,6 +176,31 @@ pub async fn scan(args: ScanArgs) -> Result<ExitCode> {
         writeln!(out)?;
     } else {
         print_scan(&report);
+    }
+    if args.apply {
+        let hosts: Vec<mdsec_reconcile::ScannedHost> = report
+            .devices
+            .iter()
+            .map(|h| mdsec_reconcile::ScannedHost {
+                ip: h.ip.to_string(),
+                mac: h.mac.clone(),
+                protocols: h.protocols.clone(),
+                identifiers: h.identifiers.clone(),
+            })
+            .collect();
+        let at = mdsec_discovery::report::rfc3339(
+            i64::try_from(report.started_unix_ms)
+                .unwrap_or(0)
+                .saturating_mul(1000),
+        );
+        let batch = mdsec_reconcile::batch_from_scan_hosts(&hosts, "scan", &at);
+        let store = crate::cli::open_store(global).await?;
+        let actor = mdsec_store::Actor {
+            user_id: None,
+            username: "discovery".into(),
+        };
+        let a = crate::alerts::apply_batch(store.as_ref(), &actor, batch, Vec::new()).await?;
+        crate::alerts::print_applied(&a);
     }
     Ok(if report.interrupted {
         ExitCode::from(130)
@@ -219,8 +250,9 @@ fn print_scan(r: &ScanReport) {
     }
 }
 
-pub async fn listen(args: ListenArgs) -> Result<ExitCode> {
+pub async fn listen(global: &crate::cli::Global, args: ListenArgs) -> Result<ExitCode> {
     let cfg = crate::discover::analyzer_config(&args.analysis)?;
+    let apply_cfg = cfg.clone();
     // Open before starting, so a missing interface or capability fails at once.
     let mut cap = LiveCapture::open(&args.interface, !args.no_promiscuous)?;
     let limit = args.duration.map(Duration::from_secs);
@@ -263,6 +295,11 @@ pub async fn listen(args: ListenArgs) -> Result<ExitCode> {
         writeln!(out)?;
     } else {
         crate::discover::print_summary(&report);
+    }
+    if args.apply {
+        let source = format!("listen:{}", args.interface);
+        let a = crate::alerts::apply_report(global, &report, &source, &apply_cfg).await?;
+        crate::alerts::print_applied(&a);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -192,6 +192,42 @@ fn patient_canaries_never_printed_or_logged() {
             assert!(!text.contains(canary), "{canary} printed or logged: {text}");
         }
     }
+    // Stored as observations: the dissected equipment facts reach the database, the canaries never.
+    let data = dir.path().join("data");
+    let out = Command::new(crate::mdsec_bin())
+        .args(["discover", "pcap", p, "--apply", "--data-dir"])
+        .arg(&data)
+        .env("MDSEC_LOG", "trace")
+        .env_remove("MDSEC_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let logged = String::from_utf8_lossy(&out.stderr);
+    let mut stored = Vec::new();
+    for e in std::fs::read_dir(&data).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_file() {
+            stored.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    let contains =
+        |hay: &[u8], needle: &str| hay.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        contains(&stored, "ACME Imaging") && contains(&stored, "LAB^ACME"),
+        "observations were not stored in {}",
+        data.display()
+    );
+    for canary in ["CANARY", "19800101"] {
+        assert!(
+            !contains(&stored, canary),
+            "{canary} stored in the database"
+        );
+        assert!(!logged.contains(canary), "{canary} logged: {logged}");
+    }
 }
 
 #[test]

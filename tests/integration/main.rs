@@ -1,6 +1,7 @@
 //! End-to-end tests of the `mdsec` binary: one test binary (keeps link time down), one module per area.
 //! Every test starts its own server on a free loopback port with its own data directory.
 
+mod alerts_cli;
 mod api;
 mod browser;
 mod checklist_cli;

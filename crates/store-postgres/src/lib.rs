@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "intel",
         sql: include_str!("../migrations/0003_intel.sql"),
     },
+    Migration {
+        version: 7,
+        name: "observations_alerts",
+        sql: include_str!("../migrations/0007_observations_alerts.sql"),
+    },
 ];
 
 /// Connect to `url` (e.g. `postgres://postgres@127.0.0.1:5432/test`) and bring the schema up to date.

@@ -240,7 +240,7 @@ pub(crate) async fn get(pool: &AnyPool, id: i64) -> StoreResult<Option<Device>> 
     r.as_ref().map(device_from_row).transpose().map_err(db_err)
 }
 
-async fn get_in(tx: &mut Transaction<'_, Any>, id: i64) -> StoreResult<Option<Device>> {
+pub(crate) async fn get_in(tx: &mut Transaction<'_, Any>, id: i64) -> StoreResult<Option<Device>> {
     let r = sqlx::query(&format!(
         "SELECT {} FROM devices WHERE id = $1",
         select_columns()
@@ -263,14 +263,17 @@ pub(crate) async fn next_id(tx: &mut Transaction<'_, Any>, table: &str) -> Store
 const HISTORY_COLUMNS: &[&str] = &["id", "device_id", "at", "actor", "action", "changes"];
 
 /// Accumulates history rows and audit entries for device changes within one transaction.
-struct ChangeLog {
+pub(crate) struct ChangeLog {
     dialect: crate::Dialect,
     next_history_id: i64,
     history: Vec<Vec<Val>>,
 }
 
 impl ChangeLog {
-    async fn start(tx: &mut Transaction<'_, Any>, dialect: crate::Dialect) -> StoreResult<Self> {
+    pub(crate) async fn start(
+        tx: &mut Transaction<'_, Any>,
+        dialect: crate::Dialect,
+    ) -> StoreResult<Self> {
         Ok(ChangeLog {
             dialect,
             next_history_id: next_id(tx, "device_history").await?,
@@ -278,7 +281,7 @@ impl ChangeLog {
         })
     }
 
-    fn record(
+    pub(crate) fn record(
         &mut self,
         audit: &mut AuditWriter,
         actor: &Actor,
@@ -315,7 +318,7 @@ impl ChangeLog {
         });
     }
 
-    async fn flush(self, tx: &mut Transaction<'_, Any>) -> StoreResult<()> {
+    pub(crate) async fn flush(self, tx: &mut Transaction<'_, Any>) -> StoreResult<()> {
         insert_batch(
             tx,
             self.dialect,
@@ -365,7 +368,7 @@ pub(crate) async fn create(
     Ok(device)
 }
 
-async fn write_update(
+pub(crate) async fn write_update(
     tx: &mut Transaction<'_, Any>,
     id: i64,
     fields: &DeviceFields,

@@ -11,6 +11,7 @@ mod checklist;
 mod devices;
 mod intel;
 mod migrate;
+mod observations;
 mod remote_lines;
 
 pub use migrate::{migrate, Migration};

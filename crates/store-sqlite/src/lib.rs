@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "intel",
         sql: include_str!("../migrations/0003_intel.sql"),
     },
+    Migration {
+        version: 7,
+        name: "observations_alerts",
+        sql: include_str!("../migrations/0007_observations_alerts.sql"),
+    },
 ];
 
 /// File name of the database inside the data directory.

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 mod intel;
 mod remote_lines;
 pub use intel::*;
+mod observations;
+pub use observations::*;
 pub use remote_lines::*;
 
 /// Where the PostgreSQL server of the test suite is (CI: a local server with trust auth).

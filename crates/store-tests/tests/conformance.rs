@@ -47,6 +47,9 @@ both_backends!(
     check_models_sboms_mds2_vex,
     check_findings_keep_their_lifecycle,
     check_notices_once_and_audited,
+    check_observations_merge,
+    check_observed_fields_never_overwrite_people,
+    check_alerts_once_and_acknowledged,
 );
 
 /// Both backends must have the same tables and columns.

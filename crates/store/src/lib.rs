@@ -8,12 +8,14 @@
 pub mod audit;
 mod checklist;
 pub mod intel;
+pub mod observations;
 mod records;
 pub mod remote_lines;
 
 pub use audit::{verify_chain, AuditEntry, BrokenLink, NewAuditEntry};
 pub use checklist::*;
 pub use intel::*;
+pub use observations::*;
 pub use records::*;
 pub use remote_lines::*;
 
@@ -37,7 +39,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything mdsec persists. Implemented by `mdsec-store-sqlite` and `mdsec-store-postgres` and
 /// checked by one conformance suite (`mdsec-store-tests`) against both.
 #[async_trait]
-pub trait Store: ChecklistStore + IntelStore + RemoteLineStore + Send + Sync + 'static {
+pub trait Store:
+    ChecklistStore + IntelStore + ObservationStore + RemoteLineStore + Send + Sync + 'static
+{
     /// Which backend this is ("sqlite" or "postgres"), for `/healthz` and logs.
     fn backend(&self) -> &'static str;
     /// Cheap liveness check.

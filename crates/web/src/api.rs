@@ -597,6 +597,10 @@ pub fn openapi_document() -> Value {
                 "responses": {"200": {"description": "what the attach changed"}, "403": err, "422": err}}},
             "/models/{id}": {"parameters": [id_param], "get": {"summary": "A device model with its SBOMs, components and MDS2 forms", "responses": {"200": {"description": "model"}, "404": err}}},
             "/advisories": {"get": {"summary": "Imported advisories", "responses": {"200": {"description": "advisories"}}}},
+            "/alerts": {"get": {"summary": "Alerts, newest first (filters: status open|acknowledged|all, kind, device_id, limit, offset); not for department users or manufacturers", "responses": {"200": {"description": "a page of alerts"}, "400": err, "403": err}}},
+            "/alerts/{id}": {"parameters": [id_param], "get": {"summary": "One alert", "responses": {"200": {"description": "alert"}, "403": err, "404": err}}},
+            "/alerts/{id}/acknowledge": {"parameters": [id_param], "post": {"summary": "Acknowledge an alert, optional JSON body {\"note\": \"...\"}; audited", "responses": {"200": {"description": "alert"}, "403": err, "404": err}}},
+            "/reconcile": {"get": {"summary": "Three-way difference of observations and ledger (query: days, default 30)", "responses": {"200": {"description": "matched (with conflicts), unknown, not_seen, summary"}, "403": err}}},
             "/me": {"get": {"summary": "The authenticated user", "responses": {"200": {"description": "user"}}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         }

@@ -218,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/account/totp", post(pages::admin::enable_totp))
         .merge(pages::remote_lines::routes())
+        .merge(pages::alerts::routes())
         .nest("/api/v1", api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_upload))
         .layer(axum::middleware::from_fn(move |req, next| {

@@ -125,6 +125,20 @@ pub fn can_run_remote_session(user: &User, vendor: &str, requested_by: &str) -> 
         || (user.role == Role::Manufacturer && can_view_remote_line(user, vendor))
 }
 
+/// May `user` see alerts and the reconciliation of discovery with the ledger? They name devices
+/// and addresses of the whole hospital, so department users and manufacturers do not.
+pub fn can_view_alerts(user: &User) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Isso | Role::DeviceSafety | Role::Auditor | Role::Executive
+    )
+}
+
+/// May `user` acknowledge alerts (the officers who act on them)?
+pub fn can_acknowledge_alerts(user: &User) -> bool {
+    matches!(user.role, Role::Admin | Role::Isso | Role::DeviceSafety)
+}
+
 /// May `user` see the hospital checklist (score, items, evidence)?
 pub fn can_view_checklist(user: &User) -> bool {
     !matches!(user.role, Role::Manufacturer | Role::DepartmentUser)

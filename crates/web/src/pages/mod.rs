@@ -1,6 +1,7 @@
 //! Server-rendered HTML pages (maud: compile-time templates, escaped by default).
 
 pub mod admin;
+pub mod alerts;
 pub mod checklist;
 pub mod devices;
 pub mod diagram;
@@ -29,6 +30,12 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
         ("/findings", l.t("nav.findings"), true),
         ("/models", l.t("nav.models"), true),
         ("/notices", l.t("nav.notices"), true),
+        ("/alerts", l.t("nav.alerts"), policy::can_view_alerts(u)),
+        (
+            "/reconcile",
+            l.t("nav.reconcile"),
+            policy::can_view_alerts(u),
+        ),
         (
             "/remote-lines",
             l.t("nav.remote_lines"),

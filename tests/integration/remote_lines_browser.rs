@@ -32,14 +32,22 @@ async fn click(c: &Client, css: &str) {
 
 /// The session page's status code (`data-status`), waiting for the page to show it.
 async fn status(c: &Client) -> String {
-    c.wait()
-        .for_element(Locator::Css("#session-status"))
-        .await
-        .unwrap()
-        .attr("data-status")
-        .await
-        .unwrap()
-        .unwrap_or_default()
+    // The page may be replaced between finding the element and reading it (a form submit still
+    // navigating): a stale element is read again, not a failure.
+    let start = Instant::now();
+    loop {
+        let found = c.wait().for_element(Locator::Css("#session-status")).await;
+        if let Ok(e) = found {
+            if let Ok(v) = e.attr("data-status").await {
+                return v.unwrap_or_default();
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no readable #session-status"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn wait_status(c: &Client, want: &str) {

@@ -38,7 +38,8 @@ fn bench(c: &mut Criterion) {
         mdsec_diagram::render(&g, Format::Svg).len() / 1024
     );
     let mut grp = c.benchmark_group("diagram_8000");
-    grp.sample_size(10).measurement_time(Duration::from_secs(10));
+    grp.sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     for (name, format) in [
         ("build_and_svg", Format::Svg),
         ("build_and_graphml", Format::GraphMl),

@@ -163,6 +163,27 @@ fn seed_case_contec_cms8000_and_relabelled_epsimed_get_findings() {
     let id = by["ICU-001"]["device_id"].as_i64().unwrap().to_string();
     let one = json(dir.path(), &["findings", "--json", "--device", &id]);
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
+
+    // The ledger changes, no feed does: RI-002 is rolled back to the affected 2.002 and RI-001 is
+    // updated to the fixed 2.003. The import re-matches at once.
+    let change = dir.path().join("firmware.csv");
+    std::fs::write(
+        &change,
+        "管理番号,機器名称,製造販売業者,型式,ソフトウェアバージョン\n\
+         RI-001,核医学診断装置,GE Healthcare,Discovery NM750b,2.003\n\
+         RI-002,核医学診断装置,GE Healthcare,Discovery NM750b,2.002\n",
+    )
+    .unwrap();
+    ok(dir.path(), &["ledger", "import", change.to_str().unwrap()]);
+    let after = items_by_number(&json(dir.path(), &["findings", "--json"]));
+    assert_eq!(after["RI-002"]["status"], "affected", "{after:#?}");
+    assert!(
+        !after.contains_key("RI-001"),
+        "fixed firmware still listed: {after:#?}"
+    );
+    let all = items_by_number(&json(dir.path(), &["findings", "--json", "--all"]));
+    let ri1 = &all["RI-001"]["findings"][0];
+    assert_eq!(ri1["match_status"], "resolved", "{ri1}");
 }
 
 #[test]

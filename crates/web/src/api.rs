@@ -428,6 +428,10 @@ async fn create_device(
         .create_device(&ctx.actor(), fields)
         .await
         .map_err(WebError::from))?;
+    state
+        .app
+        .rematch_after_ledger_change(&ctx.actor(), Some(vec![d.id]))
+        .await;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
 
@@ -453,6 +457,10 @@ async fn update_device(
         .update_device(&ctx.actor(), id, fields, version)
         .await
         .map_err(WebError::from))?;
+    state
+        .app
+        .rematch_after_ledger_change(&ctx.actor(), Some(vec![id]))
+        .await;
     Ok(Json(d))
 }
 

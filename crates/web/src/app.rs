@@ -152,6 +152,9 @@ impl App {
             .store
             .import_devices(actor, file_name, rows, dry_run)
             .await?;
+        if !dry_run && report.new + report.updated > 0 {
+            self.rematch_after_ledger_change(actor, None).await;
+        }
         Ok(ImportOutcome {
             file: file_name.to_string(),
             format: format_name(&parsed.format),
@@ -171,6 +174,28 @@ impl App {
                 .collect(),
             report,
         })
+    }
+
+    /// Bring findings and priorities up to date after the ledger changed: the named devices (a new or
+    /// edited device — a new firmware version is matched at once), or every device after an import.
+    /// The ledger change is already committed, so a failure here is logged, not returned; the next
+    /// feed import or re-match repairs it.
+    pub async fn rematch_after_ledger_change(&self, actor: &Actor, devices: Option<Vec<i64>>) {
+        let what = match devices {
+            Some(ids) => mdsec_intel::Rematch::Devices(ids),
+            None => mdsec_intel::Rematch::All,
+        };
+        match mdsec_intel::rematch(self.store.as_ref(), actor, what).await {
+            Ok(run) => {
+                if let Err(e) =
+                    mdsec_intel::notices::notify_new_findings(self.store.as_ref(), &run.created)
+                        .await
+                {
+                    tracing::warn!(error = %e, "notices after a ledger change");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "re-match after a ledger change"),
+        }
     }
 
     /// Create the first administrator if there are no users yet. Returns the password when it was

@@ -555,6 +555,10 @@ pub async fn create(
         return Err(WebError::forbidden());
     }
     let d = state.app.store.create_device(&ctx.actor(), fields).await?;
+    state
+        .app
+        .rematch_after_ledger_change(&ctx.actor(), Some(vec![d.id]))
+        .await;
     Ok(Redirect::to(&format!("/devices/{}", d.id)).into_response())
 }
 
@@ -608,6 +612,10 @@ pub async fn update(
         .store
         .update_device(&ctx.actor(), id, fields, version)
         .await?;
+    state
+        .app
+        .rematch_after_ledger_change(&ctx.actor(), Some(vec![id]))
+        .await;
     Ok(Redirect::to(&format!("/devices/{id}")).into_response())
 }
 

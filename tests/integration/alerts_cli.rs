@@ -4,9 +4,7 @@
 //! Outside addresses (RFC 5737) appear only inside the capture files written here; nothing is sent.
 
 use crate::api::{hidden_value, login};
-use crate::{
-    add_radiology_user, data_dir, free_port, http, mdsec, token_for, Server, ADMIN_PASSWORD,
-};
+use crate::{add_radiology_user, data_dir, http, mdsec, token_for, Server, ADMIN_PASSWORD};
 use mdsec_discovery::synth::{self, Host};
 use mdsec_discovery::Mac;
 use mdsec_domain::{DeviceFields, DeviceStatus};
@@ -15,7 +13,7 @@ use mdsec_store_sql::SqlStore;
 use serde_json::Value;
 use std::net::Ipv4Addr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn rt() -> tokio::runtime::Runtime {
@@ -413,87 +411,9 @@ fn reconcile_three_ways_and_apply_keeps_what_people_entered() {
     close(&rt, s);
 }
 
-/// `python3 -m aiosmtpd` writing every message into a maildir; killed on drop.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    fn start() -> SmtpServer {
-        let maildir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let mut child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 is required for the SMTP test");
-        let start = Instant::now();
-        loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            if let Some(status) = child.try_wait().unwrap() {
-                let mut err = String::new();
-                use std::io::Read;
-                let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-                panic!(
-                    "the test SMTP server (Python aiosmtpd) did not start ({status}): {err}\n\
-                     install it with `python3 -m pip install aiosmtpd` (scripts/test does)"
-                );
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "aiosmtpd did not listen on 127.0.0.1:{port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        SmtpServer {
-            child,
-            port,
-            maildir,
-        }
-    }
-
-    /// Every message received: (to, subject, body), decoded by Python's email package.
-    fn messages(&self) -> Vec<(String, String, String)> {
-        let script = r#"
-import json, mailbox, sys
-from email.header import decode_header, make_header
-out = []
-for m in mailbox.Maildir(sys.argv[1], create=False):
-    body = m.get_payload(decode=True).decode(m.get_content_charset() or "utf-8")
-    out.append([str(m["To"]), str(make_header(decode_header(m["Subject"]))), body])
-print(json.dumps(sorted(out)))
-"#;
-        let out = Command::new("python3")
-            .args(["-c", script])
-            .arg(self.maildir.path().join("mail"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn unknown_device_alert_is_emailed_once_through_a_real_smtp_server() {
-    let smtp = SmtpServer::start();
+    let smtp = crate::smtp_sink::SmtpSink::start();
     let dir = data_dir();
     let rt = rt();
     let s = open(&rt, dir.path());
@@ -530,25 +450,21 @@ fn unknown_device_alert_is_emailed_once_through_a_real_smtp_server() {
         ),
     ];
     let pcap = write_pcap(dir.path(), "stranger.pcap", &frames);
-    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let url = smtp.url();
     let env = [
         ("MDSEC_SMTP_URL", url.as_str()),
         ("MDSEC_MAIL_FROM", "mdsec@hospital.example"),
     ];
     discover_apply(dir.path(), &pcap, &env);
-    let start = Instant::now();
-    let mut msgs = smtp.messages();
-    while msgs.len() < 2 && start.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(100));
-        msgs = smtp.messages();
-    }
-    let to: Vec<&str> = msgs.iter().map(|m| m.0.as_str()).collect();
+    let mut msgs = smtp.wait_for(2);
+    msgs.sort_by(|a, b| a.to.cmp(&b.to));
+    let to: Vec<&str> = msgs.iter().map(|m| m.to.as_str()).collect();
     assert_eq!(
         to,
         ["dso@hospital.example", "isso@hospital.example"],
         "officers only: {msgs:#?}"
     );
-    for (_, subject, body) in &msgs {
+    for crate::smtp_sink::Mail { subject, body, .. } in &msgs {
         assert!(
             subject.contains("台帳にない機器") && subject.contains("10.9.2.77"),
             "{subject}"
@@ -561,7 +477,7 @@ fn unknown_device_alert_is_emailed_once_through_a_real_smtp_server() {
     // Once per (kind, device, address): the same capture again sends nothing.
     discover_apply(dir.path(), &pcap, &env);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(smtp.mails().len(), 2);
     let a = alerts(&rt, dir.path());
     assert_eq!(a.len(), 1, "{a:#?}");
     assert_eq!(a[0].kind, AlertKind::UnknownDevice);

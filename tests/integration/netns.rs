@@ -437,6 +437,28 @@ fn netns_active_scan_finds_every_device_within_the_rate_and_never_touches_do_not
 #[test]
 fn netns_passive_listen_sends_nothing_and_finds_the_devices() {
     let net = TestNet::up("listen");
+    // With --apply the devices go into an (empty) ledger's observations and each is an unknown
+    // device: the device safety officer is e-mailed through a real SMTP server, which runs in the
+    // monitor namespace because that is where mdsec runs (its own loopback).
+    let dir = crate::data_dir();
+    let out = crate::mdsec(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "dso",
+            "--role",
+            "device_safety",
+            "--email",
+            "dso@hospital.test",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let smtp = crate::smtp_sink::SmtpSink::start_in(Some(&net.ns("mon")));
     // Frames leaving the monitor namespace arrive at its bridge port: there must be none.
     let from_monitor = Counter::start(&net, &net.ns("br"), "pmon", Some("in"), "from-monitor");
     let mut listen = net.exec(&net.ns("mon"), mdsec_bin());
@@ -449,7 +471,12 @@ fn netns_passive_listen_sends_nothing_and_finds_the_devices() {
             "--duration",
             "8",
             "--json",
+            "--apply",
         ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("MDSEC_SMTP_URL", smtp.url())
+        .env("MDSEC_MAIL_FROM", "mdsec@hospital.test")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = listen.spawn().expect("start mdsec discover listen");
@@ -557,5 +584,18 @@ OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|%|||||F|||||||PUMP-0042\\r\\x1c\\x0
         "{client:#}"
     );
     device("10.99.0.14");
+    // The unknown-device alerts reached the SMTP server, one per device, to the officer.
+    let mails = smtp.wait_for(3);
+    assert!(
+        mails.iter().all(|m| m.to == "dso@hospital.test"),
+        "{mails:#?}"
+    );
+    for ip in ["10.99.0.11", "10.99.0.14"] {
+        assert_eq!(
+            mails.iter().filter(|m| m.subject.contains(ip)).count(),
+            1,
+            "{ip}: {mails:#?}"
+        );
+    }
     eprintln!("listen: {log}");
 }

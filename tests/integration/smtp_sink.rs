@@ -26,10 +26,23 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Start `aiosmtpd` on a free 127.0.0.1 port; panics (never skips) when it is not installed.
     pub fn start() -> SmtpSink {
+        SmtpSink::start_in(None)
+    }
+
+    /// The same inside a network namespace (its own loopback), for a sender running there.
+    pub fn start_in(netns: Option<&str>) -> SmtpSink {
         let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("maildir");
         let port = crate::free_port();
-        let child = Command::new("python3")
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, "python3"]);
+                c
+            }
+            None => Command::new("python3"),
+        };
+        let child = cmd
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
@@ -44,7 +57,18 @@ impl SmtpSink {
             _dir: dir,
         };
         let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let listening = || match netns {
+            None => TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            Some(ns) => Command::new("ip")
+                .args(["netns", "exec", ns, "python3", "-c"])
+                .arg(format!(
+                    "import socket; socket.create_connection(('127.0.0.1', {port}), 1)"
+                ))
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success()),
+        };
+        while !listening() {
             if let Ok(Some(status)) = sink.child.try_wait() {
                 let mut err = String::new();
                 if let Some(mut e) = sink.child.stderr.take() {

@@ -62,6 +62,8 @@ pub enum Command {
     Audit(AuditCommand),
     /// The hospital checklist: pre-filled answers, score, next actions, peer figures; answer items.
     Checklist(crate::checklist::ChecklistArgs),
+    /// The one-page executive report (経営層向け) as .pdf or .html.
+    Report(crate::report::ReportArgs),
     /// Discover connected devices: passively from capture files.
     #[command(subcommand)]
     Discover(crate::discover::DiscoverCommand),
@@ -218,6 +220,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Mds2(cmd) => crate::intel_cli::mds2(&global, cmd).await,
         Command::Vex(cmd) => crate::intel_cli::vex(&global, cmd).await,
         Command::Diagram(args) => crate::diagram::run(&global, args).await,
+        Command::Report(args) => crate::report::run(&global, args).await,
         Command::Discover(cmd) => crate::discover::run(cmd).await,
     }
 }

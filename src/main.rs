@@ -13,6 +13,7 @@ mod feed;
 mod feed_sync;
 mod intel_cli;
 mod notify;
+mod report;
 mod scan;
 mod serve;
 mod tls;

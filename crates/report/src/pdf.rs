@@ -85,8 +85,15 @@ impl<'a> Measure<'a> {
                 line = candidate;
                 continue;
             }
-            // Break at the last space if the line has one and we are inside a word.
-            match line.rfind(' ').filter(|_| c != ' ' && c.is_ascii()) {
+            // Inside a Latin word, break at the space before it (if the word is short enough to
+            // move); Japanese text breaks between any two characters.
+            let word_start = line.rfind(' ').filter(|&i| {
+                c != ' '
+                    && c.is_ascii()
+                    && line[i + 1..].chars().count() < 24
+                    && !line[i + 1..].chars().any(chart::is_wide)
+            });
+            match word_start {
                 Some(i) if i > 0 => {
                     let rest = line[i + 1..].to_string();
                     line.truncate(i);
@@ -680,6 +687,15 @@ mod tests {
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| m.width(l, 10.0) <= 55.0), "{lines:?}");
         assert_eq!(lines.concat(), "医療機器のサイバーセキュリティ対策を進める");
+        let mixed = m.wrap(
+            "出典: 令和6年度 厚生労働行政推進調査事業の研究 n=170、設問 4-0",
+            10.0,
+            200.0,
+        );
+        assert!(
+            m.width(&mixed[0], 10.0) > 150.0,
+            "Japanese lines are filled: {mixed:?}"
+        );
         let en = m.wrap("devices past end of support", 10.0, 80.0);
         assert!(
             en.iter().all(|l| !l.starts_with(' ') && !l.ends_with(' ')),

@@ -111,6 +111,15 @@ pub fn can_run_remote_session(user: &User, vendor: &str, requested_by: &str) -> 
         || (user.role == Role::Manufacturer && can_view_remote_line(user, vendor))
 }
 
+/// May `user` see the executive report? It names devices hospital-wide, so not department users or
+/// manufacturers; executives and auditors read it, officers prepare it.
+pub fn can_view_report(user: &User) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Isso | Role::DeviceSafety | Role::Executive | Role::Auditor
+    )
+}
+
 /// May `user` see the hospital checklist (score, items, evidence)?
 pub fn can_view_checklist(user: &User) -> bool {
     !matches!(user.role, Role::Manufacturer | Role::DepartmentUser)

@@ -13,6 +13,7 @@ mod intel_cli;
 mod ledger_cli;
 mod netns;
 mod remote_lines_browser;
+mod report_cli;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

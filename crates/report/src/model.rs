@@ -39,7 +39,8 @@ pub struct ReportData {
     pub fiscal_year: u16,
     /// YYYY-MM-DD.
     pub generated_on: String,
-    /// None when the checklist has no answer at all for the year (saved or proposed).
+    /// None until a person has saved at least one answer for the year (mdsec's proposals alone give
+    /// no score).
     pub checklist: Option<ChecklistSummary>,
     pub peers: PeerSummary,
     pub act_now: ActNowSummary,

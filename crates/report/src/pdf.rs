@@ -420,11 +420,11 @@ fn draw_page(c: &mut Canvas<'_, '_>, d: &ReportData, t: &dyn Text) -> f32 {
     y = c.paragraph(x0, y + 6.0, 8.0, MUTED, &view::act_now_line(d, t), w, 2);
     if !d.act_now.top.is_empty() {
         let cols = [
-            (0.0, 62.0),
-            (62.0, 150.0),
-            (212.0, 78.0),
-            (290.0, 36.0),
-            (326.0, w - 326.0),
+            (0.0, 84.0),
+            (84.0, 140.0),
+            (224.0, 70.0),
+            (294.0, 34.0),
+            (328.0, w - 328.0),
         ];
         let header = [
             t.t("report.col.number"),
@@ -446,7 +446,7 @@ fn draw_page(c: &mut Canvas<'_, '_>, d: &ReportData, t: &dyn Text) -> f32 {
                 format!("{:.0}", a.score),
                 a.reasons.join("、"),
             ];
-            row(c, x0, y + 9.0, &cols, &cells, 8.0, INK);
+            row(c, x0, y + 9.0, &cols, &cells, 7.5, INK);
             y += 12.0;
         }
     }
@@ -496,10 +496,10 @@ fn draw_page(c: &mut Canvas<'_, '_>, d: &ReportData, t: &dyn Text) -> f32 {
     yr = c.paragraph(xr, yr + 6.0, 8.0, MUTED, &view::eos_line(d, t), HALF, 2);
     yr = c.scene(&ch.eos, xr, yr);
     let cols = [
-        (0.0, 50.0),
-        (50.0, 105.0),
-        (155.0, 50.0),
-        (205.0, HALF - 205.0),
+        (0.0, 76.0),
+        (76.0, 78.0),
+        (154.0, 50.0),
+        (204.0, HALF - 204.0),
     ];
     for e in d.eos.list.iter().take(MAX_EOS) {
         let cells = [
@@ -508,7 +508,7 @@ fn draw_page(c: &mut Canvas<'_, '_>, d: &ReportData, t: &dyn Text) -> f32 {
             e.department.clone(),
             e.eos_date.clone(),
         ];
-        row(c, xr, yr + 8.0, &cols, &cells, 7.5, INK);
+        row(c, xr, yr + 8.0, &cols, &cells, 7.0, INK);
         yr += 11.0;
     }
     if let Some(m) = view::more_line(d.eos.past_eos as usize, d.eos.list.len().min(MAX_EOS), t) {

@@ -113,7 +113,10 @@ pub async fn gather(
     let statuses = evaluate(&version, &history.answers(fy), &proposals);
     let card = ScoreCard::of(&version, &statuses);
     let answered = statuses.iter().filter(|s| s.effective.is_some()).count() as u32;
-    let checklist = (answered > 0).then(|| ChecklistSummary {
+    // The headline score needs at least one answer a person saved: mdsec's proposals alone (e.g.
+    // "no ledger yet" on an empty database) would make a score nobody gave.
+    let confirmed = statuses.iter().any(|s| s.source == AnswerSource::Saved);
+    let checklist = confirmed.then(|| ChecklistSummary {
         percent: card.overall.percent(),
         earned: card.overall.earned,
         possible: card.overall.possible,

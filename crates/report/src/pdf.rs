@@ -199,6 +199,7 @@ impl Canvas<'_, '_> {
         self.text(x, y, size, Anchor::Start, c, &s);
     }
     /// Wrapped text from `y` (first baseline); returns the y below the last line.
+    #[allow(clippy::too_many_arguments)]
     fn paragraph(
         &mut self,
         x: f32,

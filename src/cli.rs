@@ -62,6 +62,8 @@ pub enum Command {
     Audit(AuditCommand),
     /// The hospital checklist: pre-filled answers, score, next actions, peer figures; answer items.
     Checklist(crate::checklist::ChecklistArgs),
+    /// The one-page executive report (経営層向け) as .pdf or .html.
+    Report(crate::report::ReportArgs),
     /// Discover connected devices: passively from capture files.
     #[command(subcommand)]
     Discover(crate::discover::DiscoverCommand),
@@ -227,6 +229,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diagram(args) => crate::diagram::run(&global, args).await,
         Command::Discover(cmd) => crate::discover::run(&global, cmd).await,
         Command::Reconcile(args) => crate::alerts::run(&global, args).await,
+        Command::Report(args) => crate::report::run(&global, args).await,
     }
 }
 

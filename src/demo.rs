@@ -31,6 +31,21 @@ pub async fn load(app: &App, password: &str) -> Result<bool> {
         .store
         .import_devices(&Actor::system(), "demo", rows, false)
         .await?;
+    // The profile names the hospital on the checklist and the executive report.
+    let profile = app.store.checklist_profile().await?;
+    if profile.hospital_name.is_none() {
+        app.store
+            .set_checklist_profile(
+                &Actor::system(),
+                mdsec_store::ChecklistProfile {
+                    hospital_name: Some(mdsec_demo::HOSPITAL_NAME.to_string()),
+                    hospital_type: profile.hospital_type.or(Some("general".into())),
+                    beds: profile.beds.or(Some(mdsec_demo::BEDS as i64)),
+                    include_hhs: profile.include_hhs,
+                },
+            )
+            .await?;
+    }
     for u in &hospital.users {
         let Some(role) = Role::from_code(&u.role) else {
             continue;

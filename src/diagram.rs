@@ -69,7 +69,7 @@ pub async fn run(global: &Global, args: DiagramArgs) -> Result<ExitCode> {
 }
 
 /// Write next to the target and rename, so a reader never sees half a diagram.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

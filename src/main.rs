@@ -13,6 +13,7 @@ mod discover;
 mod feed;
 mod feed_sync;
 mod intel_cli;
+mod report;
 mod scan;
 mod serve;
 mod tls;

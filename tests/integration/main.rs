@@ -16,6 +16,7 @@ mod ledger_cli;
 mod netns;
 mod remote_lines_browser;
 mod smtp_sink;
+mod report_cli;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

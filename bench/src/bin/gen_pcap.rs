@@ -30,11 +30,11 @@ fn outside(i: u32) -> Host {
     }
 }
 
-/// Ethernet frames of the HL7 captures, with their two addresses.
+/// Ethernet frames of the HL7 captures, with the address of the side that spoke first (every
+/// other IPv4 frame comes from the other side).
 struct Replay {
     frames: Vec<(i64, Vec<u8>)>,
     a: Ipv4Addr,
-    b: Ipv4Addr,
 }
 
 fn rewrite(frame: &[u8], from: &Replay, to_a: Host, to_b: Host) -> Vec<u8> {
@@ -95,8 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if let Some((_, f)) = frames.first() {
             let a = Ipv4Addr::new(f[26], f[27], f[28], f[29]);
-            let b = Ipv4Addr::new(f[30], f[31], f[32], f[33]);
-            replays.push(Replay { frames, a, b });
+            replays.push(Replay { frames, a });
         }
     }
     // One DICOM association stream: the payloads of the loopback captures in order.

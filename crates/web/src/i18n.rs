@@ -93,6 +93,18 @@ mod tests {
         }
     }
 
+    /// Every label the report crate asks for exists in both catalogues.
+    #[test]
+    fn every_report_key_exists() {
+        let ja = parse_catalogue(JA);
+        let en = parse_catalogue(EN);
+        let missing: Vec<_> = mdsec_report::KEYS
+            .iter()
+            .filter(|k| !ja.contains_key(*k) || !en.contains_key(*k))
+            .collect();
+        assert!(missing.is_empty(), "report keys missing: {missing:?}");
+    }
+
     /// Every `t("key")` in the source exists in the catalogues.
     #[test]
     fn every_key_used_in_source_exists() {

@@ -110,10 +110,13 @@ fn static_file(body: &'static str, content_type: &'static str) -> Response {
 async fn security_headers(secure: bool, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
-    );
+    // A handler may set a stricter policy of its own (the report page allows only its one style block).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -216,6 +219,8 @@ pub fn router(state: AppState) -> Router {
             "/self-assessment",
             get(pages::checklist::self_assessment).post(pages::checklist::self_assessment_submit),
         )
+        .route("/report", get(pages::report::page))
+        .route("/report.pdf", get(pages::report::pdf))
         .route("/account/totp", post(pages::admin::enable_totp))
         .merge(pages::remote_lines::routes())
         .merge(pages::alerts::routes())

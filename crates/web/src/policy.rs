@@ -139,6 +139,15 @@ pub fn can_acknowledge_alerts(user: &User) -> bool {
     matches!(user.role, Role::Admin | Role::Isso | Role::DeviceSafety)
 }
 
+/// May `user` see the executive report? It names devices hospital-wide, so not department users or
+/// manufacturers; executives and auditors read it, officers prepare it.
+pub fn can_view_report(user: &User) -> bool {
+    matches!(
+        user.role,
+        Role::Admin | Role::Isso | Role::DeviceSafety | Role::Executive | Role::Auditor
+    )
+}
+
 /// May `user` see the hospital checklist (score, items, evidence)?
 pub fn can_view_checklist(user: &User) -> bool {
     !matches!(user.role, Role::Manufacturer | Role::DepartmentUser)

@@ -9,6 +9,7 @@ pub mod import;
 pub mod intel;
 pub mod login;
 pub mod remote_lines;
+pub mod report;
 
 use crate::context::{set_cookie, Ctx, LangPref, LANG_COOKIE};
 use crate::i18n::Lang;
@@ -54,6 +55,7 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Html<String> {
             l.t("nav.checklist"),
             policy::can_view_checklist(u),
         ),
+        ("/report", l.t("nav.report"), policy::can_view_report(u)),
         (
             "/self-assessment",
             l.t("nav.self_assessment"),

@@ -15,8 +15,8 @@ mod intel_cli;
 mod ledger_cli;
 mod netns;
 mod remote_lines_browser;
-mod smtp_sink;
 mod report_cli;
+mod smtp_sink;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

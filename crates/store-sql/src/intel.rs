@@ -287,22 +287,38 @@ pub(crate) async fn list_advisories(
     limit: i64,
     offset: i64,
 ) -> StoreResult<Page<AdvisorySummary>> {
-    let total: i64 = sqlx::query("SELECT COUNT(*) FROM advisories")
+    page_of(
+        store,
+        "SELECT COUNT(*) FROM advisories",
+        &format!(
+            "SELECT {ADVISORY_COLUMNS} FROM advisories ORDER BY COALESCE(modified, published, imported_at) DESC, id LIMIT {} OFFSET {}",
+            limit.clamp(1, 10_000),
+            offset.max(0)
+        ),
+        advisory_summary,
+    )
+    .await
+}
+
+/// One page of a list: the total from `count_sql`, the rows of `select_sql` through `map`.
+async fn page_of<T>(
+    store: &SqlStore,
+    count_sql: &str,
+    select_sql: &str,
+    map: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<Page<T>> {
+    let total: i64 = sqlx::query(count_sql)
         .fetch_one(store.pool())
         .await
         .and_then(|r| r.try_get(0))
         .map_err(db_err)?;
-    let rows = sqlx::query(&format!(
-        "SELECT {ADVISORY_COLUMNS} FROM advisories ORDER BY COALESCE(modified, published, imported_at) DESC, id LIMIT {} OFFSET {}",
-        limit.clamp(1, 10_000),
-        offset.max(0)
-    ))
-    .fetch_all(store.pool())
-    .await
-    .map_err(db_err)?;
+    let rows = sqlx::query(select_sql)
+        .fetch_all(store.pool())
+        .await
+        .map_err(db_err)?;
     let items = rows
         .iter()
-        .map(advisory_summary)
+        .map(map)
         .collect::<Result<_, _>>()
         .map_err(db_err)?;
     Ok(Page { items, total })
@@ -1245,25 +1261,17 @@ pub(crate) async fn device_priorities(
         "d.deleted_at IS NULL"
     };
     let from = "device_priorities p JOIN devices d ON d.id = p.device_id";
-    let total: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {from} WHERE {wh}"))
-        .fetch_one(store.pool())
-        .await
-        .and_then(|r| r.try_get(0))
-        .map_err(db_err)?;
-    let rows = sqlx::query(&format!(
-        "SELECT p.device_id, p.score_centi, p.reasons, p.open_findings FROM {from} WHERE {wh} ORDER BY p.score_centi DESC, p.device_id LIMIT {} OFFSET {}",
-        limit.clamp(1, 100_000),
-        offset.max(0)
-    ))
-    .fetch_all(store.pool())
+    page_of(
+        store,
+        &format!("SELECT COUNT(*) FROM {from} WHERE {wh}"),
+        &format!(
+            "SELECT p.device_id, p.score_centi, p.reasons, p.open_findings FROM {from} WHERE {wh} ORDER BY p.score_centi DESC, p.device_id LIMIT {} OFFSET {}",
+            limit.clamp(1, 100_000),
+            offset.max(0)
+        ),
+        priority_from_row,
+    )
     .await
-    .map_err(db_err)?;
-    let items = rows
-        .iter()
-        .map(priority_from_row)
-        .collect::<Result<_, _>>()
-        .map_err(db_err)?;
-    Ok(Page { items, total })
 }
 
 pub(crate) async fn device_priority(

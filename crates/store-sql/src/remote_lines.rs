@@ -256,6 +256,26 @@ fn audit_line(
     });
 }
 
+impl SqlStore {
+    /// The end of every change to an existing session: read it back, audit before/after, commit.
+    async fn commit_session_change(
+        &self,
+        mut tx: Transaction<'_, Any>,
+        mut audit: AuditWriter,
+        actor: &Actor,
+        action: &str,
+        before: &RemoteSessionRecord,
+        id: i64,
+    ) -> StoreResult<RemoteSessionRecord> {
+        let updated = get_session_in(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::Backend("session vanished".into()))?;
+        audit_session(&mut audit, actor, action, Some(before), &updated);
+        self.commit(tx, audit).await?;
+        Ok(updated)
+    }
+}
+
 fn audit_session(
     audit: &mut AuditWriter,
     actor: &Actor,
@@ -810,7 +830,7 @@ impl RemoteLineStore for SqlStore {
         id: i64,
         decision: SessionDecision,
     ) -> StoreResult<RemoteSessionRecord> {
-        let (mut tx, mut audit) = self.begin_write().await?;
+        let (mut tx, audit) = self.begin_write().await?;
         let (current, requested_by_id) = session_for_change(&mut tx, id).await?;
         if current.status != SessionStatus::Requested {
             return Err(refused(format!(
@@ -857,17 +877,13 @@ impl RemoteLineStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        let updated = get_session_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Backend("session vanished".into()))?;
         let action = if decision.approve {
             "approve"
         } else {
             "reject"
         };
-        audit_session(&mut audit, actor, action, Some(&current), &updated);
-        self.commit(tx, audit).await?;
-        Ok(updated)
+        self.commit_session_change(tx, audit, actor, action, &current, id)
+            .await
     }
 
     async fn emergency_remote_session(
@@ -915,7 +931,7 @@ impl RemoteLineStore for SqlStore {
         actor: &Actor,
         id: i64,
     ) -> StoreResult<RemoteSessionRecord> {
-        let (mut tx, mut audit) = self.begin_write().await?;
+        let (mut tx, audit) = self.begin_write().await?;
         let (current, _) = session_for_change(&mut tx, id).await?;
         if current.status != SessionStatus::Approved {
             return Err(refused(format!(
@@ -941,12 +957,8 @@ impl RemoteLineStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        let updated = get_session_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Backend("session vanished".into()))?;
-        audit_session(&mut audit, actor, "start", Some(&current), &updated);
-        self.commit(tx, audit).await?;
-        Ok(updated)
+        self.commit_session_change(tx, audit, actor, "start", &current, id)
+            .await
     }
 
     async fn end_remote_session(
@@ -958,7 +970,7 @@ impl RemoteLineStore for SqlStore {
         if let Some(w) = work_summary {
             check_text("work summary", w, false)?;
         }
-        let (mut tx, mut audit) = self.begin_write().await?;
+        let (mut tx, audit) = self.begin_write().await?;
         let (current, _) = session_for_change(&mut tx, id).await?;
         if current.status != SessionStatus::Active {
             return Err(refused(format!(
@@ -976,12 +988,8 @@ impl RemoteLineStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        let updated = get_session_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Backend("session vanished".into()))?;
-        audit_session(&mut audit, actor, "end", Some(&current), &updated);
-        self.commit(tx, audit).await?;
-        Ok(updated)
+        self.commit_session_change(tx, audit, actor, "end", &current, id)
+            .await
     }
 
     async fn cancel_remote_session(
@@ -989,7 +997,7 @@ impl RemoteLineStore for SqlStore {
         actor: &Actor,
         id: i64,
     ) -> StoreResult<RemoteSessionRecord> {
-        let (mut tx, mut audit) = self.begin_write().await?;
+        let (mut tx, audit) = self.begin_write().await?;
         let (current, _) = session_for_change(&mut tx, id).await?;
         if !matches!(
             current.status,
@@ -1005,12 +1013,8 @@ impl RemoteLineStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        let updated = get_session_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::Backend("session vanished".into()))?;
-        audit_session(&mut audit, actor, "cancel", Some(&current), &updated);
-        self.commit(tx, audit).await?;
-        Ok(updated)
+        self.commit_session_change(tx, audit, actor, "cancel", &current, id)
+            .await
     }
 
     async fn get_remote_session(&self, id: i64) -> StoreResult<Option<RemoteSessionRecord>> {

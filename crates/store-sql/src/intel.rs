@@ -42,36 +42,7 @@ async fn upsert_batch(
     rows: Vec<Vec<Val>>,
     on_conflict: &str,
 ) -> StoreResult<()> {
-    const MAX_PARAMS: usize = 4_000;
-    let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).collect();
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut n = 0;
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for c in 0..columns.len() {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                n += 1;
-                match dialect {
-                    Dialect::Sqlite => sql.push('?'),
-                    Dialect::Postgres => sql.push_str(&format!("${n}")),
-                }
-            }
-            sql.push(')');
-        }
-        sql.push(' ');
-        sql.push_str(on_conflict);
-        let q = bind_all(sqlx::query(&sql), chunk.into_iter().flatten().collect());
-        q.execute(&mut **tx).await.map_err(db_err)?;
-    }
-    Ok(())
+    crate::insert_batch_then(tx, dialect, table, columns, rows, on_conflict).await
 }
 
 fn audit(

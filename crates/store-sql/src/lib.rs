@@ -116,6 +116,18 @@ pub(crate) async fn insert_batch(
     columns: &[&str],
     rows: Vec<Vec<Val>>,
 ) -> StoreResult<()> {
+    insert_batch_then(tx, dialect, table, columns, rows, "").await
+}
+
+/// [`insert_batch`] with `suffix` after the values, e.g. an `ON CONFLICT …` clause for upserts.
+pub(crate) async fn insert_batch_then(
+    tx: &mut Transaction<'_, Any>,
+    dialect: Dialect,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Val>>,
+    suffix: &str,
+) -> StoreResult<()> {
     // Large enough to amortise statement overhead, small enough that SQLite plans it quickly.
     const MAX_PARAMS: usize = 4_000;
     let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
@@ -142,6 +154,10 @@ pub(crate) async fn insert_batch(
                 }
             }
             sql.push(')');
+        }
+        if !suffix.is_empty() {
+            sql.push(' ');
+            sql.push_str(suffix);
         }
         let q = bind_all(sqlx::query(&sql), chunk.into_iter().flatten().collect());
         q.execute(&mut **tx).await.map_err(db_err)?;

@@ -27,6 +27,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Everything mdsec writes (database, keys, exports, backups) is for the service account only.
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -35,6 +41,16 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // A report command piped into `head` must stop quietly when the reader goes away, as Unix tools
+    // do, not panic on the broken pipe. The server keeps Rust's default (writes report EPIPE), and its
+    // sockets are written with MSG_NOSIGNAL either way.
+    #[cfg(unix)]
+    if !matches!(cli.command, cli::Command::Serve(_)) {
+        // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -33,6 +33,16 @@ pub struct ServeArgs {
     /// `sync_every`, else never.
     #[arg(long, env = "MDSEC_FEED_SYNC_EVERY", value_name = "INTERVAL", value_parser = crate::feed_sync::parse_every)]
     pub feed_sync_every: Option<std::time::Duration>,
+    /// A reverse proxy (address or CIDR, repeatable) whose `X-Forwarded-For` names the client for the
+    /// login throttle; the header from anyone else is ignored.
+    #[arg(long = "trusted-proxy", env = "MDSEC_TRUSTED_PROXY", value_name = "CIDR", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("not an address or CIDR range: {s}"))
 }
 
 pub async fn serve(global: &Global, args: ServeArgs) -> Result<ExitCode> {
@@ -54,6 +64,7 @@ pub async fn serve(global: &Global, args: ServeArgs) -> Result<ExitCode> {
     let config = WebConfig {
         secure_cookies: tls,
         require_totp_for_admins: args.require_totp,
+        trusted_proxies: args.trusted_proxies,
         ..Default::default()
     };
     let state = AppState::new(app, config);

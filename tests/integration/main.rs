@@ -16,6 +16,7 @@ mod ledger_cli;
 mod netns;
 mod remote_lines_browser;
 mod report_cli;
+mod security;
 mod smtp_sink;
 
 use std::net::TcpListener;
@@ -66,6 +67,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(dir: &Path, demo: bool) -> Server {
+        Server::start_on(dir, demo, None)
+    }
+
+    /// Start on PostgreSQL (`Some(url)`) or the embedded SQLite in `dir` (`None`).
+    pub fn start_on(dir: &Path, demo: bool, database_url: Option<&str>) -> Server {
         let port = free_port();
         let mut cmd = Command::new(mdsec_bin());
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -75,6 +81,9 @@ impl Server {
             .env_remove("MDSEC_DATABASE_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(url) = database_url {
+            cmd.env("MDSEC_DATABASE_URL", url);
+        }
         if demo {
             cmd.arg("--demo");
         }

@@ -4,7 +4,10 @@
 //! the SQLite migrations (`migrations/`). The statements themselves live in `mdsec-store-sql`.
 //! Invariant: the audit table is protected by triggers that refuse UPDATE and DELETE.
 
-use mdsec_store::{StoreError, StoreResult};
+mod files;
+
+pub use files::{ModeCorrection, DIR_MODE, FILE_MODE};
+use mdsec_store::{NewAuditEntry, Store, StoreError, StoreResult};
 use mdsec_store_sql::{migrate, Dialect, Migration, SqlStore};
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
@@ -75,5 +78,27 @@ pub async fn open(data_dir: &Path) -> StoreResult<SqlStore> {
         .await
         .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
     migrate(&pool, MIGRATIONS).await?;
-    Ok(SqlStore::new(pool, Dialect::Sqlite))
+    let store = SqlStore::new(pool, Dialect::Sqlite);
+    // The files exist now (WAL mode creates -wal and -shm): narrow anything wider than 0600/0700 and
+    // record each correction in the audit log.
+    let fixed = files::secure(data_dir, &path).map_err(|e| {
+        StoreError::Backend(format!(
+            "cannot restrict the permissions of {}: {e}",
+            data_dir.display()
+        ))
+    })?;
+    for c in fixed {
+        tracing::warn!(path = %c.path.display(), was = format!("{:o}", c.was), now = format!("{:o}", c.now), "narrowed a file mode that let other accounts read the data");
+        store
+            .append_audit(NewAuditEntry {
+                actor: "system".into(),
+                action: "files.permissions_corrected".into(),
+                entity: "file".into(),
+                entity_id: Some(c.path.display().to_string()),
+                before: Some(format!("{{\"mode\":\"{:o}\"}}", c.was)),
+                after: Some(format!("{{\"mode\":\"{:o}\"}}", c.now)),
+            })
+            .await?;
+    }
+    Ok(store)
 }

@@ -126,7 +126,12 @@ async fn act_now(ctx: Ctx, State(state): State<AppState>) -> WebResult<Json<Valu
             .map_err(WebError::from))?;
         items.push(json!({"device": d, "priority": p.score, "reasons": p.reasons, "findings": findings.items}));
     }
-    Ok(Json(json!({"items": items, "total": page.total})))
+    // A manufacturer's total is the count of its own devices on the list, never the hospital's.
+    let total = match policy::manufacturer_scope(&ctx.user) {
+        Some(_) => items.len() as i64,
+        None => page.total,
+    };
+    Ok(Json(json!({"items": items, "total": total})))
 }
 
 async fn list_findings(
@@ -518,8 +523,45 @@ async fn openapi(_ctx: Ctx) -> Json<Value> {
     Json(openapi_document())
 }
 
-/// The OpenAPI 3.1 description of this API.
+/// The OpenAPI 3.1 description of this API, with the error statuses every operation can answer.
 pub fn openapi_document() -> Value {
+    let mut doc = openapi_operations();
+    let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    // Any operation: bad input (400, NUL text), no or bad credentials (401), a role without the
+    // permission (403), too many attempts (429), a server fault (500). With a body also: too large
+    // (413), the wrong content type (415), a body that does not parse or validate (422).
+    let always = ["400", "401", "403", "429", "500"];
+    let with_body = ["413", "415", "422"];
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            let has_id = item.contains_key("parameters");
+            for (method, op) in item.iter_mut() {
+                if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                    continue;
+                }
+                let body = op.get("requestBody").is_some() || method != "get";
+                let Some(responses) = op["responses"].as_object_mut() else {
+                    continue;
+                };
+                let extra = always
+                    .iter()
+                    .chain(if body { &with_body[..] } else { &[][..] })
+                    .chain(if has_id { &["404"][..] } else { &[][..] });
+                for status in extra {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| err.clone());
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn openapi_operations() -> Value {
     let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let id_param =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
@@ -569,6 +611,12 @@ pub fn openapi_document() -> Value {
                 "Device": {"allOf": [{"$ref": "#/components/schemas/DeviceFields"}, {"type": "object", "properties": {
                     "id": {"type": "integer"}, "version": {"type": "integer"}, "created_at": {"type": "string"},
                     "updated_at": {"type": "string"}, "deleted": {"type": "boolean"}}}]},
+                "FindingUpdate": {"type": "object", "additionalProperties": false, "properties": {
+                    "status": {"enum": mdsec_store::FINDING_STATES},
+                    "owner": {"type": ["string", "null"]},
+                    "due_date": {"type": ["string", "null"], "format": "date"},
+                    "comment": {"type": ["string", "null"]},
+                    "compensating_controls": {"type": ["string", "null"]}}},
                 "DevicePage": {"type": "object", "required": ["items", "total"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Device"}}, "total": {"type": "integer"},
                     "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
@@ -593,7 +641,9 @@ pub fn openapi_document() -> Value {
             "/act-now": {"get": {"summary": "Devices with open findings by priority, with reasons and findings", "responses": {"200": {"description": "devices"}}}},
             "/findings": {"get": {"summary": "Findings (filters: device_id, advisory_id, status, department, open)", "responses": {"200": {"description": "findings"}}}},
             "/findings/{id}": {"parameters": [id_param], "get": {"summary": "One finding", "responses": {"200": {"description": "finding"}, "404": err}},
-                "patch": {"summary": "Change a finding's lifecycle (status, owner, due_date, comment, compensating_controls); audited", "responses": {"200": {"description": "finding"}, "403": err, "404": err}}},
+                "patch": {"summary": "Change a finding's lifecycle (status, owner, due_date, comment, compensating_controls); audited",
+                          "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FindingUpdate"}}}},
+                          "responses": {"200": {"description": "finding"}, "403": err, "404": err}}},
             "/models": {"get": {"summary": "Device models with SBOM/MDS2 counts", "responses": {"200": {"description": "models"}}}},
             "/models/attach": {"post": {"summary": "Attach an SBOM (CycloneDX/SPDX) or MDS2 form (the request body) to a device model and re-match its devices (officers; a manufacturer for its own products)", "parameters": [
                 {"name": "kind", "in": "query", "required": true, "schema": {"enum": ["sbom", "mds2"]}},

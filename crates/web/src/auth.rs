@@ -12,7 +12,6 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -133,67 +132,22 @@ pub fn totp_code(secret: &[u8], step: u64) -> String {
 
 /// Accept the code for now or one step either side (clock drift).
 pub fn verify_totp(secret_b32: &str, code: &str, unix_now: u64) -> bool {
-    let Some(secret) = base32_decode(secret_b32) else {
-        return false;
-    };
+    totp_step(secret_b32, code, unix_now).is_some()
+}
+
+/// The time step whose code `code` is (one step of clock drift either way), so that a caller can
+/// refuse the same step twice.
+pub fn totp_step(secret_b32: &str, code: &str, unix_now: u64) -> Option<u64> {
+    let secret = base32_decode(secret_b32)?;
     let code = code.trim();
     let step = unix_now / 30;
     [step.saturating_sub(1), step, step + 1]
-        .iter()
-        .any(|s| totp_code(&secret, *s) == code)
+        .into_iter()
+        .find(|s| totp_code(&secret, *s) == code)
 }
 
 pub fn totp_uri(secret_b32: &str, username: &str) -> String {
     format!("otpauth://totp/mdsec:{username}?secret={secret_b32}&issuer=mdsec&algorithm=SHA1&digits=6&period=30")
-}
-
-// ---- login rate limiting ----
-
-/// Failed logins allowed per (address, username) and per address within [`RATE_WINDOW`].
-pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
-pub const RATE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginLimiter {
-    fn keys(ip: IpAddr, username: &str) -> [(String, u32); 2] {
-        [
-            (
-                format!("{ip}|{}", username.to_lowercase()),
-                MAX_FAILURES_PER_ACCOUNT,
-            ),
-            (ip.to_string(), MAX_FAILURES_PER_ADDRESS),
-        ]
-    }
-
-    /// True when another attempt is allowed now.
-    pub fn allowed(&self, ip: IpAddr, username: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        map.retain(|_, (_, since)| now.duration_since(*since) < RATE_WINDOW);
-        Self::keys(ip, username)
-            .iter()
-            .all(|(k, max)| map.get(k).is_none_or(|(n, _)| n < max))
-    }
-
-    pub fn failed(&self, ip: IpAddr, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        for (k, _) in Self::keys(ip, username) {
-            map.entry(k)
-                .and_modify(|(n, _)| *n += 1)
-                .or_insert((1, now));
-        }
-    }
-
-    pub fn succeeded(&self, ip: IpAddr, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&Self::keys(ip, username)[0].0);
-    }
 }
 
 #[cfg(test)]
@@ -225,21 +179,6 @@ mod tests {
             "one step of drift is accepted"
         );
         assert!(!verify_totp(&b32, "287082", 200));
-    }
-
-    #[test]
-    fn limiter_blocks_after_repeated_failures() {
-        let l = LoginLimiter::default();
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
-            assert!(l.allowed(ip, "admin"));
-            l.failed(ip, "admin");
-        }
-        assert!(!l.allowed(ip, "admin"));
-        assert!(
-            l.allowed(ip, "other"),
-            "other accounts are unaffected until the address limit"
-        );
     }
 }
 

@@ -121,9 +121,43 @@ impl IntoResponse for Denied {
 }
 
 /// True for a path on this site (`/devices?x=1`), false for anything a browser could read as another
-/// host (`//evil`, `/\evil`, `https://…`). Every redirect target that comes from a request is checked.
+/// host (`//evil`, `/\evil`, `/<TAB>/evil`, `https://…`). Every redirect target that comes from a
+/// request is checked. Browsers drop tabs and newlines from a URL and read `\` as `/`, so any control
+/// character or backslash refuses the target rather than being normalised away.
 pub fn is_local_path(p: &str) -> bool {
-    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
+    if p.chars().any(|c| c.is_control() || c == '\\') {
+        return false;
+    }
+    let mut chars = p.chars();
+    chars.next() == Some('/') && chars.next() != Some('/')
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_on_this_server_are_redirect_targets() {
+        for ok in ["/", "/devices?x=1", "/login?next=/a//b", "/a\u{3042}"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "devices",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "/\r\n/evil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "https://evil.example",
+            "/devices\\..\\",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -11,11 +11,13 @@ pub mod app;
 pub mod auth;
 pub mod context;
 pub mod error;
+pub mod guard;
 pub mod i18n;
 pub mod pages;
 pub mod policy;
+pub mod throttle;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -36,6 +38,8 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// Upper bound for uploaded files (imports).
     pub max_upload_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from anywhere else it is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebConfig {
@@ -45,6 +49,7 @@ impl Default for WebConfig {
             require_totp_for_admins: false,
             session_hours: 8,
             max_upload_bytes: 64 << 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -52,7 +57,8 @@ impl Default for WebConfig {
 pub struct Inner {
     pub app: App,
     pub config: WebConfig,
-    pub limiter: auth::LoginLimiter,
+    pub throttle: throttle::LoginThrottle,
+    pub second_factor: throttle::SecondFactorGuard,
     pub auth_cache: auth::AuthCache,
 }
 
@@ -72,7 +78,8 @@ impl AppState {
         AppState(Arc::new(Inner {
             app,
             config,
-            limiter: auth::LoginLimiter::default(),
+            throttle: throttle::LoginThrottle::default(),
+            second_factor: throttle::SecondFactorGuard::default(),
             auth_cache: auth::AuthCache::default(),
         }))
     }
@@ -146,6 +153,10 @@ async fn security_headers(secure: bool, req: Request, next: Next) -> Response {
     res
 }
 
+/// The largest body the sign-in forms accept (user name, password, code, CSRF token, next): anything
+/// larger is refused with 413 before a byte of it is parsed or a password is checked.
+pub const AUTH_FORM_LIMIT: usize = 4 * 1024;
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let secure = state.config.secure_cookies;
@@ -162,12 +173,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/", get(pages::home))
         .route("/lang/{code}", get(pages::set_lang))
-        .route("/login", get(pages::login::form).post(pages::login::submit))
+        .route(
+            "/login",
+            get(pages::login::form)
+                .post(pages::login::submit)
+                .layer(DefaultBodyLimit::max(AUTH_FORM_LIMIT)),
+        )
         .route(
             "/login/totp",
-            get(pages::login::totp_form).post(pages::login::totp_submit),
+            get(pages::login::totp_form)
+                .post(pages::login::totp_submit)
+                .layer(DefaultBodyLimit::max(AUTH_FORM_LIMIT)),
         )
-        .route("/logout", post(pages::login::logout))
+        .route(
+            "/logout",
+            post(pages::login::logout).layer(DefaultBodyLimit::max(AUTH_FORM_LIMIT)),
+        )
         .route(
             "/devices",
             get(pages::devices::list).post(pages::devices::create),
@@ -189,6 +210,7 @@ pub fn router(state: AppState) -> Router {
             "/users",
             get(pages::admin::users).post(pages::admin::create_user),
         )
+        .route("/users/clear-delay", post(pages::admin::clear_delay))
         .route(
             "/manufacturers",
             get(pages::admin::aliases).post(pages::admin::add_alias),
@@ -225,7 +247,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::remote_lines::routes())
         .merge(pages::alerts::routes())
         .nest("/api/v1", api::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(max_upload))
+        .layer(DefaultBodyLimit::max(max_upload))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            guard::refuse_invalid_text(max_upload, req, next)
+        }))
+        .layer(axum::middleware::from_fn(error::api_errors_as_json))
         .layer(axum::middleware::from_fn(move |req, next| {
             security_headers(secure, req, next)
         }))

@@ -26,13 +26,15 @@ pub fn can_edit_device(user: &User, device: &Device) -> bool {
     !device.deleted && can_edit_in_department(user, device.fields.department.as_deref())
 }
 
-/// Manufacturer accounts see only their own products; everyone else sees the whole ledger.
+/// Manufacturer accounts see only their own products; everyone else sees the whole ledger. An account
+/// with no manufacturer set gets a name no device can carry (a Unicode noncharacter, not NUL: PostgreSQL
+/// refuses NUL in text and would turn the account's every list into a server error).
 pub fn manufacturer_scope(user: &User) -> Option<String> {
     match user.role {
         Role::Manufacturer => Some(
             user.manufacturer
                 .clone()
-                .unwrap_or_else(|| "\u{0}none".into()),
+                .unwrap_or_else(|| "\u{FFFF}none".into()),
         ),
         _ => None,
     }

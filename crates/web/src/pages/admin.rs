@@ -92,9 +92,26 @@ async fn users_page(
     }
     let l = ctx.lang;
     let users = state.app.store.list_users().await?;
+    let delayed = state.throttle.delayed_accounts(std::time::Instant::now());
     let body = html! {
         h1 { (l.t("users.title")) }
         @if let Some(m) = message { div.errors role="alert" { (m) } }
+        section #delayed-accounts {
+            h2 { (l.t("users.delayed")) }
+            @if delayed.is_empty() { p { (l.t("users.delayed_none")) } } @else {
+                table {
+                    thead { tr { th { (l.t("login.username")) } th { (l.t("users.failures")) } th { (l.t("users.wait")) } th {} } }
+                    tbody { @for (name, failures, wait) in &delayed { tr {
+                        td { (name) } td { (failures) } td { (wait.as_secs().max(1)) " s" }
+                        td { form method="post" action="/users/clear-delay" {
+                            input type="hidden" name="_csrf" value=(ctx.csrf());
+                            input type="hidden" name="username" value=(name);
+                            button type="submit" { (l.t("users.clear_delay")) }
+                        } }
+                    } } }
+                }
+            }
+        }
         table #users-table {
             thead { tr { th { (l.t("login.username")) } th { (l.t("users.display_name")) } th { (l.t("users.role")) } th { (l.field("department")) } th { (l.field("manufacturer")) } th { "TOTP" } } }
             tbody { @for u in &users { tr {
@@ -118,6 +135,43 @@ async fn users_page(
         }
     };
     Ok(layout(ctx, l.t("users.title"), body))
+}
+
+/// An administrator lifts the sign-in wait of an account (audited with the administrator's name).
+pub async fn clear_delay(
+    ctx: Ctx,
+    State(state): State<AppState>,
+    Form(form): Form<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    ctx.check_csrf(form.get("_csrf").map(String::as_str))?;
+    if !policy::can_manage_users(&ctx.user) {
+        return Err(WebError::forbidden());
+    }
+    let name = form
+        .get("username")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| WebError::bad_request(ctx.lang.t("login.username")))?;
+    let cleared = state.throttle.clear(&name) | state.throttle.clear(&format!("totp:{name}"));
+    state
+        .app
+        .store
+        .append_audit(mdsec_store::NewAuditEntry {
+            actor: ctx.user.username.clone(),
+            action: "user.login_delay_cleared".into(),
+            entity: "user".into(),
+            entity_id: Some(name.chars().take(64).collect()),
+            before: None,
+            after: Some(serde_json::json!({"had_delay": cleared}).to_string()),
+        })
+        .await?;
+    Ok(users_page(
+        &ctx,
+        &state,
+        Some(ctx.lang.t("users.delay_cleared").to_string()),
+    )
+    .await?
+    .into_response())
 }
 
 pub async fn create_user(

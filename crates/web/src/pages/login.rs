@@ -7,6 +7,7 @@ use crate::context::{
 };
 use crate::error::{WebError, WebResult};
 use crate::i18n::Lang;
+use crate::throttle::Verdict;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, request::Parts, StatusCode};
@@ -22,10 +23,14 @@ pub struct NextParam {
     pub next: Option<String>,
 }
 
+/// Where to go after signing in: the requested path on this server, home when the request named
+/// anything else, the ledger when it named nothing.
 fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| crate::context::is_local_path(n))
-        .unwrap_or("/devices")
-        .to_string()
+    match next {
+        Some(n) if crate::context::is_local_path(n) => n.to_string(),
+        Some(_) => "/".into(),
+        None => "/devices".into(),
+    }
 }
 
 fn login_page(lang: Lang, csrf: &str, next: &str, error: Option<&str>) -> Html<String> {
@@ -72,19 +77,66 @@ pub struct LoginForm {
     pub next: Option<String>,
 }
 
-/// The peer address of the connection. Only the socket address is trusted: forwarded-for headers
-/// are client-controlled and would let an attacker dodge the rate limit.
+/// The client's address. The socket's peer address, unless that peer is one of the configured
+/// reverse proxies (`--trusted-proxy`): then the right-most `X-Forwarded-For` entry that is not itself
+/// a trusted proxy. A forwarded-for header from anyone else is client-controlled and ignored, or an
+/// attacker could dodge the per-address budget.
 pub struct ClientIp(pub IpAddr);
+
+/// The client address given the socket peer, the `X-Forwarded-For` values and the trusted proxies.
+pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = forwarded
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|h| h.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
+}
 
 impl axum::extract::FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        Ok(ClientIp(ip))
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(ClientIp(client_address(
+            peer,
+            &forwarded,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+/// Hold or refuse an attempt as the throttle says. `Some(wait)` means refuse now.
+async fn throttle(state: &AppState, ip: IpAddr, username: &str) -> Option<std::time::Duration> {
+    match state
+        .throttle
+        .check(ip, username, std::time::Instant::now())
+    {
+        Verdict::Go => None,
+        Verdict::Slow(d) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        Verdict::Wait(d) => Some(d),
     }
 }
 
@@ -127,9 +179,13 @@ pub async fn submit(
         return Err(WebError::csrf());
     }
     let store = &state.app.store;
-    if !state.limiter.allowed(ip, &f.username) {
+    if let Some(wait) = throttle(&state, ip, &f.username).await {
         let page = login_page(lang, &f.csrf, &next, Some(lang.t("login.too_many")));
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        let mut res = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
     }
     let user = store.get_user_by_name(f.username.trim()).await?;
     let ok = match &user {
@@ -147,7 +203,9 @@ pub async fn submit(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        state.limiter.failed(ip, &f.username);
+        state
+            .throttle
+            .failed(ip, &f.username, std::time::Instant::now());
         let _ = store
             .append_audit(NewAuditEntry {
                 actor: f.username.chars().take(64).collect(),
@@ -161,7 +219,7 @@ pub async fn submit(
         let page = login_page(lang, &f.csrf, &next, Some(lang.t("login.failed")));
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     };
-    state.limiter.succeeded(ip, &f.username);
+    state.throttle.succeeded(&f.username);
     let needs_totp = user.totp_secret.is_some();
     let cookie = start_session(&state, user.id, !needs_totp).await?;
     store
@@ -281,23 +339,47 @@ pub async fn totp_submit(
         .await?
         .ok_or_else(WebError::unauthorized)?;
     let key = format!("totp:{}", user.username);
-    if !state.limiter.allowed(ip, &key) {
-        return Ok((
+    if let Some(wait) = throttle(&state, ip, &key).await {
+        let mut res = (
             StatusCode::TOO_MANY_REQUESTS,
             totp_page(lang, &f.csrf, "/devices", Some(lang.t("login.too_many"))),
         )
-            .into_response());
+            .into_response();
+        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    // A code is good once: the step it belongs to is claimed, so the same code cannot sign in again.
     let ok = user
         .totp_secret
         .as_deref()
-        .is_some_and(|s| auth::verify_totp(s, &f.code, now));
+        .and_then(|s| auth::totp_step(s, &f.code, now))
+        .is_some_and(|step| state.second_factor.claim(user.id, step));
     if !ok {
-        state.limiter.failed(ip, &key);
+        state.throttle.failed(ip, &key, std::time::Instant::now());
+        if state.second_factor.failed(&session.id_hash) {
+            // Too many wrong codes: the half-finished login is thrown away; start again with the password.
+            state.app.store.delete_session(&session.id_hash).await?;
+            state.auth_cache.remove(&format!("s:{}", session.id_hash));
+            let _ = state
+                .app
+                .store
+                .append_audit(NewAuditEntry {
+                    actor: user.username.clone(),
+                    action: "user.second_factor_failed".into(),
+                    entity: "session".into(),
+                    entity_id: Some(user.id.to_string()),
+                    before: None,
+                    after: Some(serde_json::json!({"address": ip.to_string()}).to_string()),
+                })
+                .await;
+            return Ok(Redirect::to("/login").into_response());
+        }
         let next = safe_next(f.next.as_deref());
         return Ok((
             StatusCode::UNAUTHORIZED,
@@ -305,6 +387,8 @@ pub async fn totp_submit(
         )
             .into_response());
     }
+    state.second_factor.forget(&session.id_hash);
+    state.throttle.succeeded(&key);
     state
         .app
         .store
@@ -347,4 +431,32 @@ pub async fn logout(
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let proxy: Vec<ipnet::IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        let peer = "127.0.0.1".parse().unwrap();
+        let stranger = "127.0.0.9".parse().unwrap();
+        assert_eq!(
+            client_address(peer, &["127.0.0.5"], &proxy).to_string(),
+            "127.0.0.5"
+        );
+        assert_eq!(
+            client_address(peer, &["127.0.0.7, 127.0.0.5, 127.0.0.1"], &proxy).to_string(),
+            "127.0.0.5",
+            "the right-most hop the proxy did not add itself"
+        );
+        assert_eq!(
+            client_address(stranger, &["127.0.0.5"], &proxy),
+            stranger,
+            "a header from a client that is not a proxy is ignored"
+        );
+        assert_eq!(client_address(peer, &["127.0.0.5"], &[]), peer);
+        assert_eq!(client_address(peer, &["garbage"], &proxy), peer);
+    }
 }

@@ -146,11 +146,12 @@ pub async fn set_lang(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let lang = Lang::from_code(&code).unwrap_or_default();
-    let back = q
-        .get("next")
-        .filter(|p| crate::context::is_local_path(p))
-        .cloned()
-        .unwrap_or_else(|| "/devices".into());
+    // Back where the switch was pressed; a target that is not a path on this server goes home.
+    let back = match q.get("next") {
+        Some(p) if crate::context::is_local_path(p) => p.clone(),
+        Some(_) => "/".into(),
+        None => "/devices".into(),
+    };
     let mut res = Redirect::to(&back).into_response();
     if let Ok(v) = set_cookie(
         LANG_COOKIE,

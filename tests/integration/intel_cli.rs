@@ -676,3 +676,58 @@ fn new_findings_are_emailed_once_to_the_safety_officer_and_the_department() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(sink.mails().len(), 4);
 }
+
+/// Issue 11 (9): a manufacturer's act-now list and its `total` count only its own devices.
+#[test]
+fn a_manufacturer_sees_its_own_act_now_total_not_the_hospitals() {
+    let dir = data_dir();
+    let file = ledger(dir.path());
+    ok(dir.path(), &["ledger", "import", file.to_str().unwrap()]);
+    ok(
+        dir.path(),
+        &[
+            "feed",
+            "import",
+            shared(SEED).to_str().unwrap(),
+            shared(GE).to_str().unwrap(),
+        ],
+    );
+    // The first start creates the administrator (only when there is no account yet).
+    let server = Server::start(dir.path(), false);
+    let admin = token_for(dir.path(), "admin");
+    let out = std::process::Command::new(crate::mdsec_bin())
+        .args(["user", "add", "ge-psirt", "--role", "manufacturer"])
+        .args(["--manufacturer", "GE Healthcare", "--data-dir"])
+        .arg(dir.path())
+        .env("MDSEC_NEW_PASSWORD", "ge-Psirt-secret-1")
+        .env_remove("MDSEC_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vendor = token_for(dir.path(), "ge-psirt");
+    let get = |token: &str| -> Value {
+        crate::http()
+            .get(format!("{}/api/v1/act-now", server.base))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let all = get(&admin);
+    let own = get(&vendor);
+    let own_items = own["items"].as_array().unwrap();
+    assert!(!own_items.is_empty(), "GE's devices have findings: {own}");
+    assert!(own_items.iter().all(|i| i["device"]["manufacturer"]
+        .as_str()
+        .is_some_and(|m| m.eq_ignore_ascii_case("GE Healthcare"))));
+    assert_eq!(own["total"], own_items.len(), "{own}");
+    assert!(
+        all["total"].as_u64().unwrap() > own_items.len() as u64,
+        "the hospital has Contec findings too: {all}"
+    );
+}

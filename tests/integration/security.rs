@@ -464,3 +464,36 @@ fn a_nul_character_is_refused_with_400_on_both_backends_and_changes_nothing() {
         assert_eq!(r.status(), 200, "{name}: %2500");
     }
 }
+
+#[test]
+fn every_api_failure_has_the_json_error_shape() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), false);
+    let token = crate::token_for(dir.path(), "admin");
+    let c = http();
+    let base = format!("{}/api/v1", server.base);
+    let cases = [
+        c.get(format!("{base}/findings?limit=many")),
+        c.patch(format!("{base}/findings/1"))
+            .header("content-type", "text/plain")
+            .body("status=closed"),
+        c.patch(format!("{base}/findings/1"))
+            .header("content-type", "application/json")
+            .body("{not json"),
+        c.get(format!("{base}/no-such-thing")),
+        c.delete(format!("{base}/openapi.json")),
+    ];
+    for (i, req) in cases.into_iter().enumerate() {
+        let r = req.bearer_auth(&token).send().unwrap();
+        let status = r.status().as_u16();
+        assert!((400..500).contains(&status), "case {i}: {status}");
+        let text = r.text().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("case {i} ({status}) is not JSON: {text}"));
+        assert!(v["error"]["code"].is_string(), "case {i}: {v}");
+        assert!(
+            !v["error"]["message"].as_str().unwrap().is_empty(),
+            "case {i}: {v}"
+        );
+    }
+}

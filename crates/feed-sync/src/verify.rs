@@ -213,7 +213,7 @@ pub fn check_myjvn_xml(what: &str, bytes: &[u8]) -> Result<MyJvnStatus, FeedSync
                 if depth == 0 {
                     roots += 1;
                 }
-                if e.local_name().as_ref() == b"Status" {
+                if e.local_name().as_ref() == "Status" {
                     status = Some(read_status(&e));
                 }
                 if !empty {
@@ -241,15 +241,15 @@ fn read_status(e: &quick_xml::events::BytesStart) -> MyJvnStatus {
     let mut s = MyJvnStatus::default();
     // MyJVN has been seen to send unquoted attribute values; read them leniently.
     for a in e.html_attributes().flatten() {
-        let value = String::from_utf8_lossy(&a.value).trim().to_string();
+        let value = a.value.trim().to_string();
         let num = || value.parse::<u64>().ok();
         match a.key.local_name().as_ref() {
-            b"retCd" => s.ret_cd = Some(value.clone()),
-            b"errCd" => s.err_cd = Some(value.clone()).filter(|v| !v.is_empty()),
-            b"errMsg" => s.err_msg = Some(value.clone()).filter(|v| !v.is_empty()),
-            b"totalRes" => s.total_res = num(),
-            b"totalResRet" => s.total_res_ret = num(),
-            b"firstRes" => s.first_res = num(),
+            "retCd" => s.ret_cd = Some(value.clone()),
+            "errCd" => s.err_cd = Some(value.clone()).filter(|v| !v.is_empty()),
+            "errMsg" => s.err_msg = Some(value.clone()).filter(|v| !v.is_empty()),
+            "totalRes" => s.total_res = num(),
+            "totalResRet" => s.total_res_ret = num(),
+            "firstRes" => s.first_res = num(),
             _ => {}
         }
     }

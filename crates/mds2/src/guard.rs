@@ -42,7 +42,11 @@ pub fn check_xlsx_container(bytes: &[u8]) -> Result<(), FormatError> {
         let f = zip
             .by_index_raw(i)
             .map_err(|e| err(format!("bad zip entry {i}: {e}")))?;
-        let (size, packed, name) = (f.size(), f.compressed_size(), f.name().to_string());
+        let name = f
+            .name()
+            .map_err(|e| err(format!("bad zip entry {i}: bad name: {e}")))?
+            .into_owned();
+        let (size, packed) = (f.size(), f.compressed_size());
         if size > MAX_ENTRY_UNCOMPRESSED_BYTES {
             return Err(err(format!("zip entry `{name}` unpacks to {size} bytes, over the limit of {MAX_ENTRY_UNCOMPRESSED_BYTES}")));
         }
@@ -78,7 +82,10 @@ pub fn check_xlsx_container(bytes: &[u8]) -> Result<(), FormatError> {
         let mut f = zip
             .by_index(i)
             .map_err(|e| err(format!("bad zip entry {i}: {e}")))?;
-        let name = f.name().to_string();
+        let name = f
+            .name()
+            .map_err(|e| err(format!("bad zip entry {i}: bad name: {e}")))?
+            .into_owned();
         let declared = f.size();
         let mut xml = Vec::new();
         // Never read past the declared size, even if the entry lies about it.

@@ -27,6 +27,8 @@ pub const MAX_JSON_DEPTH: usize = 64;
 pub const MAX_XML_DEPTH: usize = 64;
 /// Most XML elements in one document (the XML reader builds a tree).
 pub const MAX_XML_ELEMENTS: usize = 10_000_000;
+/// Most attributes on one XML element, namespace declarations included.
+pub const MAX_XML_ATTRIBUTES: usize = 1_000;
 /// Longest string accepted, in bytes: XML text and attributes beyond it are rejected, SPDX
 /// tag-value `<text>` blocks too; over-long CycloneDX JSON names, descriptions and expressions are
 /// diagnostics (every other JSON string is bounded by [`MAX_DOCUMENT_BYTES`]).

@@ -2,8 +2,10 @@
 //! external anything: a DOCTYPE is rejected outright. Built iteratively (no recursion), with limits
 //! on depth, element count and string length.
 
-use crate::{FormatError, Position, MAX_STRING, MAX_XML_DEPTH, MAX_XML_ELEMENTS};
-use quick_xml::events::{BytesStart, Event};
+use crate::{
+    FormatError, Position, MAX_STRING, MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_ELEMENTS,
+};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 
 #[derive(Debug, Default)]
@@ -149,14 +151,20 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Element, FormatError> {
                     None => root = Some(el),
                 }
             }
+            // Text comes without its references (quick-xml reports each `&...;` as a GeneralRef),
+            // already checked to be UTF-8.
             Event::Text(t) => {
-                let text = t.unescape().map_err(|e| xml_err(e, before, &mut lines))?;
-                push_text(&mut stack, &text, root.is_some())
+                push_text(&mut stack, &t, root.is_some())
+                    .map_err(|m| xml_err(m, before, &mut lines))?;
+            }
+            Event::GeneralRef(r) => {
+                let mut buf = [0u8; 4];
+                let text = general_ref(&r, &mut buf).map_err(|m| xml_err(m, before, &mut lines))?;
+                push_text(&mut stack, text, root.is_some())
                     .map_err(|m| xml_err(m, before, &mut lines))?;
             }
             Event::CData(t) => {
-                let text = t.decode().map_err(|e| xml_err(e, before, &mut lines))?;
-                push_text(&mut stack, &text, root.is_some())
+                push_text(&mut stack, &t, root.is_some())
                     .map_err(|m| xml_err(m, before, &mut lines))?;
             }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
@@ -189,19 +197,31 @@ fn push_text(stack: &mut [Element], text: &str, after_root: bool) -> Result<(), 
     }
 }
 
+/// The text of a character reference or one of XML's five predefined entities; any other entity
+/// is refused (a document cannot declare one: DOCTYPE is rejected).
+fn general_ref<'a>(r: &BytesRef, buf: &'a mut [u8; 4]) -> Result<&'a str, String> {
+    if let Some(c) = r.resolve_char_ref().map_err(|e| e.to_string())? {
+        return Ok(c.encode_utf8(buf));
+    }
+    quick_xml::escape::resolve_predefined_entity(r)
+        .ok_or_else(|| format!("unknown entity `&{};`", &**r))
+}
+
 fn start(s: &BytesStart, line: u64) -> Result<Element, String> {
-    let name =
-        String::from_utf8(s.name().as_ref().to_vec()).map_err(|_| "element name is not UTF-8")?;
+    // quick-xml has checked names and values to be UTF-8.
+    let name = s.name().as_ref().to_string();
     let mut attrs = Vec::new();
     for a in s.attributes() {
+        // quick-xml refuses a repeated name here (in linear time since 0.41).
         let a = a.map_err(|e| e.to_string())?;
-        let key = String::from_utf8(a.key.as_ref().to_vec())
-            .map_err(|_| "attribute name is not UTF-8")?;
-        // Decode by hand: `unescape_value` disappears when another crate in the build enables
-        // quick-xml's `encoding` feature (calamine does), and our documents are UTF-8 anyway.
-        let raw =
-            std::str::from_utf8(&a.value).map_err(|_| format!("attribute `{key}` is not UTF-8"))?;
-        let value = quick_xml::escape::unescape(raw).map_err(|e| e.to_string())?;
+        if attrs.len() >= MAX_XML_ATTRIBUTES {
+            return Err(format!(
+                "more than {MAX_XML_ATTRIBUTES} attributes on one element"
+            ));
+        }
+        let key = a.key.as_ref().to_string();
+        // Entities and character references only, no whitespace normalisation (as before 0.42).
+        let value = quick_xml::escape::unescape(&a.value).map_err(|e| e.to_string())?;
         if value.len() > MAX_STRING {
             return Err(format!("attribute `{key}` longer than {MAX_STRING} bytes"));
         }
@@ -246,5 +266,28 @@ mod tests {
         assert_eq!(el.children.len(), 2);
         assert_eq!(el.children[0].text, "t&u");
         assert_eq!(el.children[1].line, 3);
+    }
+
+    #[test]
+    fn references_are_resolved_and_unknown_entities_located() {
+        let el =
+            parse(b"<bom n=\"&#x41;&lt;\">&#66;&#x1F600;&quot;&apos;&gt;<![CDATA[&amp;]]></bom>")
+                .unwrap();
+        assert_eq!(el.attr("n"), Some("A<"));
+        assert_eq!(el.text, "B\u{1F600}\"'>&amp;");
+        let e = parse(b"<bom>\n<x>a&nbsp;b</x></bom>").unwrap_err();
+        assert!(e.message.contains("unknown entity `&nbsp;`"), "{e}");
+        assert_eq!(e.position.line, Some(2));
+        let e = parse(b"<bom>&#0;</bom>").unwrap_err();
+        assert!(e.message.contains("invalid XML"), "{e}");
+        let e = parse(b"<bom>&amp;</bom>&amp;").unwrap_err();
+        assert!(e.message.contains("text after the root element"), "{e}");
+    }
+
+    #[test]
+    fn non_utf8_is_refused_with_its_offset() {
+        let e = parse(b"<bom>\n<x a=\"\xFF\"/></bom>").unwrap_err();
+        assert!(e.message.starts_with("invalid XML at byte"), "{e}");
+        assert_eq!(e.position.line, Some(2), "{e}");
     }
 }

@@ -1,7 +1,7 @@
 //! Never panic: deterministic mutations of real documents (a cheap stand-in for the fuzz targets
 //! in CI) and adversarial nesting at the limits.
 
-use mdsec_sbom::{parse_sbom, MAX_JSON_DEPTH, MAX_XML_DEPTH};
+use mdsec_sbom::{parse_sbom, MAX_JSON_DEPTH, MAX_XML_ATTRIBUTES, MAX_XML_DEPTH};
 use std::path::PathBuf;
 
 fn samples() -> Vec<(String, Vec<u8>)> {
@@ -116,4 +116,59 @@ fn deep_nesting_is_refused_or_handled() {
     assert_eq!(s.components.len(), fits);
     let e = parse_sbom("deeper.xml", xml_nest(fits + 1).as_bytes(), false).unwrap_err();
     assert!(e.message.contains("deeper"), "{e}");
+}
+
+/// RUSTSEC-2026-0194 / -0195: quick-xml before 0.41 took quadratic time over the attributes of one
+/// tag and allocated without bound for namespace declarations. Both floods end in a located error
+/// (the start tag's line) after reading at most [`MAX_XML_ATTRIBUTES`] attributes.
+#[test]
+fn attribute_and_namespace_floods_are_refused_where_they_are() {
+    let head = "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\">\n<components>\n";
+    let tail = "<name>a</name></component>\n</components>\n</bom>\n";
+    let component = |attrs: &str| format!("{head}<component type=\"library\"{attrs}>{tail}");
+
+    // The same attribute 50,000 times on one element.
+    let dup = component(&" bom-ref=\"x\"".repeat(50_000));
+    let e = parse_sbom("dup.xml", dup.as_bytes(), false).unwrap_err();
+    assert!(e.message.contains("duplicated attribute"), "{e}");
+    assert_eq!(e.position.line, Some(4), "{e}");
+    assert_eq!(e.file.as_deref(), Some("dup.xml"));
+
+    // A repeat that comes after hundreds of distinct names (quick-xml's hashed check).
+    let distinct: String = (0..MAX_XML_ATTRIBUTES - 2)
+        .map(|i| format!(" a{i}=\"{i}\""))
+        .collect();
+    let late = component(&format!("{distinct} a7=\"again\""));
+    let e = parse_sbom("late.xml", late.as_bytes(), false).unwrap_err();
+    assert!(e.message.contains("duplicated attribute"), "{e}");
+    assert_eq!(e.position.line, Some(4), "{e}");
+    // Without the repeat the same element is read, every attribute kept.
+    let ok = parse_sbom("ok.xml", component(&distinct).as_bytes(), false).unwrap();
+    assert_eq!(ok.components.len(), 1);
+    assert_eq!(ok.components[0].name, "a");
+
+    // Thousands of namespace declarations on the root element.
+    let ns: String = (0..5_000)
+        .map(|i| format!(" xmlns:p{i}=\"urn:example:{i}\""))
+        .collect();
+    let flood = format!(
+        "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"{ns}>\n<components/>\n</bom>\n"
+    );
+    let e = parse_sbom("ns.xml", flood.as_bytes(), false).unwrap_err();
+    assert!(
+        e.message.contains(&format!(
+            "more than {MAX_XML_ATTRIBUTES} attributes on one element"
+        )),
+        "{e}"
+    );
+    assert_eq!(e.position.line, Some(2), "{e}");
+    // As many as the limit allows are fine.
+    let ns: String = (0..MAX_XML_ATTRIBUTES - 1)
+        .map(|i| format!(" xmlns:p{i}=\"urn:example:{i}\""))
+        .collect();
+    let fits = format!(
+        "<?xml version=\"1.0\"?>\n<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\"{ns}>\n<components/>\n</bom>\n"
+    );
+    let s = parse_sbom("ns-fits.xml", fits.as_bytes(), false).unwrap();
+    assert!(s.components.is_empty());
 }

@@ -7,7 +7,7 @@
 use mdsec_format_core::{
     check_json_depth, check_size, strip_bom, Diagnostic, FormatError, Position, MAX_JSON_DEPTH,
 };
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -141,19 +141,25 @@ fn line_col(bytes: &[u8], pos: usize) -> (u64, u64) {
     (line, col)
 }
 
-fn local(name: &[u8]) -> String {
-    let l = match name.iter().rposition(|&b| b == b':') {
-        Some(i) => name.get(i + 1..).unwrap_or(&[]),
-        None => name,
-    };
-    String::from_utf8_lossy(l).into_owned()
+fn local(name: &str) -> String {
+    name.rsplit(':').next().unwrap_or(name).to_string()
+}
+
+/// The text of a character reference or one of XML's five predefined entities (`&amp;` …); any
+/// other entity is refused, as a DOCTYPE that could declare one is.
+fn general_ref(r: &BytesRef) -> Result<String, String> {
+    if let Some(c) = r.resolve_char_ref().map_err(|e| e.to_string())? {
+        return Ok(c.to_string());
+    }
+    quick_xml::escape::resolve_predefined_entity(r)
+        .map(str::to_string)
+        .ok_or_else(|| format!("unknown entity `&{};`", &**r))
 }
 
 /// Read an element's attributes. MyJVN's own examples contain unquoted values (`retCd= 0`); those are
 /// read leniently and reported as a diagnostic.
 fn element(
     e: &BytesStart,
-    decoder: quick_xml::Decoder,
     at: impl Fn(String) -> FormatError,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<El, FormatError> {
@@ -177,8 +183,8 @@ fn element(
     };
     for a in attrs {
         let a = a.map_err(|err| at(format!("bad attribute: {err}")))?;
-        let v = a
-            .decode_and_unescape_value(decoder)
+        // Entities and character references only, no whitespace normalisation (as before 0.42).
+        let v = quick_xml::escape::unescape(&a.value)
             .map_err(|err| at(format!("bad attribute value: {err}")))?;
         el.attrs.push((local(a.key.as_ref()), v.trim().to_string()));
     }
@@ -211,7 +217,7 @@ fn read_tree(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<El, FormatErro
                 if stack.len() >= MAX_XML_DEPTH {
                     return Err(at(format!("XML nested deeper than {MAX_XML_DEPTH} levels")));
                 }
-                let el = element(&e, reader.decoder(), at, diags)?;
+                let el = element(&e, at, diags)?;
                 if is_empty {
                     match stack.last_mut() {
                         Some(p) => p.children.push(el),
@@ -232,15 +238,21 @@ fn read_tree(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<El, FormatErro
                     None => root = Some(el),
                 }
             }
+            // Text comes without its references (each `&...;` is a GeneralRef event).
             Event::Text(t) => {
-                let s = t.unescape().map_err(|e| at(format!("bad text: {e}")))?;
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t);
+                }
+            }
+            Event::GeneralRef(r) => {
+                let s = general_ref(&r).map_err(|e| at(format!("bad text: {e}")))?;
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&s);
                 }
             }
             Event::CData(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&t));
+                    top.text.push_str(&t);
                 }
             }
             Event::Eof => break,

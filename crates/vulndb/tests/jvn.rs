@@ -287,3 +287,26 @@ fn hostile_xml_is_rejected() {
         .message
         .contains("bad query"));
 }
+
+/// RUSTSEC-2026-0194 / -0195 (quick-xml before 0.41): a flood of repeated attributes is refused at
+/// its start tag, and thousands of namespace declarations are read like any other attributes.
+#[test]
+fn attribute_and_namespace_floods_end_quickly() {
+    let dup = format!(
+        "<rdf:RDF xmlns:rdf=\"r\">\n<item{}><identifier>JVNDB-2024-000001</identifier></item>\n</rdf:RDF>",
+        " rdf:about=\"x\"".repeat(50_000)
+    );
+    let err = parse_jvn("dup.xml", dup.as_bytes()).unwrap_err();
+    assert!(err.message.contains("duplicated attribute"), "{err}");
+    assert_eq!((err.position.line, err.position.column), (Some(2), Some(1)));
+
+    let ns: String = (0..5_000)
+        .map(|i| format!(" xmlns:p{i}=\"urn:example:{i}\""))
+        .collect();
+    let flood = format!(
+        "<rdf:RDF xmlns:rdf=\"r\"{ns}>\n<item><identifier>JVNDB-2024-000001</identifier></item>\n</rdf:RDF>"
+    );
+    let doc = parse_jvn("ns.xml", flood.as_bytes()).unwrap();
+    assert_eq!(doc.entries.len(), 1);
+    assert_eq!(doc.entries[0].id, "JVNDB-2024-000001");
+}

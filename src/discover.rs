@@ -128,7 +128,7 @@ fn pcap(args: PcapArgs) -> Result<DiscoveryReport> {
         while let Some(p) = reader.next_packet()? {
             analyzer.push_packet(p.link_type, p.ts_micros, p.data);
             n = n.wrapping_add(1);
-            if n % 65_536 == 0 {
+            if n.is_multiple_of(65_536) {
                 bar.set_position(done + reader.bytes_read());
             }
         }

@@ -52,6 +52,12 @@ pub enum SbomCommand {
         /// Advisory files or folders.
         #[arg(long = "advisories", required = true)]
         advisories: Vec<PathBuf>,
+        /// VEX documents (OpenVEX, CycloneDX VEX, CSAF VEX) answering findings: one a statement
+        /// marks `not_affected` (with a justification or impact statement) or `fixed` is listed as
+        /// answered and does not fail the check. Statements without a purl speak about the SBOM
+        /// as a whole (model = the SBOM's file name).
+        #[arg(long = "vex", value_name = "FILE")]
+        vex: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -311,8 +317,9 @@ pub async fn sbom(global: &Global, cmd: SbomCommand) -> Result<ExitCode> {
         SbomCommand::Check {
             sbom,
             advisories,
+            vex,
             json,
-        } => sbom_check(&sbom, &advisories, json),
+        } => sbom_check(&sbom, &advisories, &vex, json),
     }
 }
 
@@ -376,14 +383,60 @@ struct CheckFinding {
     aliases: Vec<String>,
     status: String,
     range: String,
+    /// The VEX statements that apply (`vex::apply_vex`'s provenance), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vex: Option<serde_json::Value>,
 }
 
-/// `mdsec sbom check`: parse, index, match; nothing stored.
-fn sbom_check(sbom: &PathBuf, advisories: &[PathBuf], json: bool) -> Result<ExitCode> {
+/// The statements of the `--vex` files of `sbom check`, scoped to the SBOM named `sbom_name`. A
+/// `not_affected` statement must say why (OpenVEX requires a justification or an impact statement):
+/// one that does not is refused rather than silently hiding a finding.
+fn check_vex_statements(sbom_name: &str, files: &[PathBuf]) -> Result<Vec<mdsec_store::VexRecord>> {
+    let scope = mdsec_intel::vex::VexScope {
+        manufacturer: None,
+        model: Some(sbom_name.to_string()),
+        versions: None,
+    };
+    let mut out = Vec::new();
+    for file in files {
+        let (name, bytes) = read_file(file, mdsec_intel::vex::MAX_VEX_BYTES)?;
+        let statements = mdsec_intel::vex::read_vex(&name, &bytes, &scope, "sbom-check")
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if statements.is_empty() {
+            bail!("{name}: no VEX statements found");
+        }
+        for s in statements {
+            let says_why = |t: &Option<String>| t.as_deref().is_some_and(|t| !t.trim().is_empty());
+            if s.status == "not_affected" && !says_why(&s.justification) && !says_why(&s.detail) {
+                bail!(
+                    "{name}: the not_affected statement on {} ({}) gives no justification or impact statement",
+                    s.vulnerability,
+                    s.purl.as_deref().unwrap_or("the whole SBOM")
+                );
+            }
+            out.push(mdsec_store::VexRecord {
+                id: out.len() as i64 + 1,
+                statement: s,
+                created_at: String::new(),
+                created_by: String::new(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `mdsec sbom check`: parse, index, match, apply VEX; nothing stored.
+fn sbom_check(
+    sbom: &PathBuf,
+    advisories: &[PathBuf],
+    vex_files: &[PathBuf],
+    json: bool,
+) -> Result<ExitCode> {
     use mdsec_matcher::{DeviceModelKey, FindingStatus, Index};
     let (name, bytes) = read_file(sbom, mdsec_inspect::MAX_INPUT_BYTES)?;
     let parsed =
         mdsec_sbom::parse_sbom(&name, &bytes, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vex = check_vex_statements(&name, vex_files)?;
     let components = mdsec_matcher::convert::components_from_sbom(&parsed);
     let mut index = Index::new(mdsec_domain::manufacturer::ModelAliases::builtin());
     let mut files = Vec::new();
@@ -418,10 +471,15 @@ fn sbom_check(sbom: &PathBuf, advisories: &[PathBuf], json: bool) -> Result<Exit
     }
     let n_comp = components.len();
     let findings = index.add_model(DeviceModelKey::new("sbom", &name, None), components);
-    let mut out: Vec<CheckFinding> = findings
+    let mut used = vec![false; vex.len()];
+    let (mut out, mut answered): (Vec<CheckFinding>, Vec<CheckFinding>) = findings
         .iter()
         .filter(|f| f.status.needs_action())
         .map(|f| {
+            for (i, v) in vex.iter().enumerate() {
+                used[i] |= mdsec_intel::vex::applies(v, f);
+            }
+            let (vex_status, vex_provenance) = mdsec_intel::vex::apply_vex(f, &vex);
             let ident = f.evidence.matched_identifier.to_string();
             let (package, version) =
                 match ident.strip_prefix("pkg:").and_then(|p| p.split_once('/')) {
@@ -440,29 +498,45 @@ fn sbom_check(sbom: &PathBuf, advisories: &[PathBuf], json: bool) -> Result<Exit
                 identifier: ident,
                 advisory_id: f.advisory_id.to_string(),
                 aliases: f.aliases.to_vec(),
-                status: if f.status == FindingStatus::Affected {
-                    "affected".into()
-                } else {
-                    "undetermined".into()
+                status: match vex_status.as_str() {
+                    "not_affected" | "fixed" => vex_status,
+                    _ if f.status == FindingStatus::Affected => "affected".into(),
+                    _ => "undetermined".into(),
                 },
                 range: f.evidence.range_or_status.to_string(),
+                vex: vex_provenance,
             }
         })
-        .collect();
-    out.sort_by(|a, b| {
+        .partition(|f| f.status != "not_affected" && f.status != "fixed");
+    let by_key = |a: &CheckFinding, b: &CheckFinding| {
         (&a.package, &a.version, &a.advisory_id).cmp(&(&b.package, &b.version, &b.advisory_id))
-    });
+    };
+    out.sort_by(by_key);
+    answered.sort_by(by_key);
+    // A statement that answers nothing has outlived its finding (the package moved on, or the
+    // advisory was withdrawn): say so, so the VEX file is kept current; it does not fail the check.
+    for (v, _) in vex.iter().zip(&used).filter(|(_, used)| !**used) {
+        let s = &v.statement;
+        eprintln!(
+            "warning: {}: the statement on {} ({}) answers no finding",
+            s.file_name.as_deref().unwrap_or("VEX"),
+            s.vulnerability,
+            s.purl.as_deref().unwrap_or("the whole SBOM")
+        );
+    }
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "sbom": name, "components": n_comp, "advisories": n_adv, "findings": out
+                "sbom": name, "components": n_comp, "advisories": n_adv, "findings": out,
+                "answered_by_vex": answered,
             }))?
         );
     } else {
         println!(
-            "{name}: {n_comp} components, {n_adv} advisories, {} findings",
-            out.len()
+            "{name}: {n_comp} components, {n_adv} advisories, {} findings ({} answered by VEX)",
+            out.len(),
+            answered.len()
         );
         for f in &out {
             println!(

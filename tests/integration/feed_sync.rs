@@ -23,6 +23,8 @@ const CSAF_DOCS: [&str; 3] = [
 ];
 
 type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+/// The upstream's state: the files it serves by path, and the request log.
+type UpstreamState = (Arc<HashMap<String, Vec<u8>>>, Seen);
 
 /// A static upstream with ETags and If-None-Match; logs (path, If-None-Match) per request.
 struct Upstream {
@@ -69,7 +71,7 @@ impl Upstream {
 }
 
 async fn serve_file(
-    State((files, seen)): State<(Arc<HashMap<String, Vec<u8>>>, Seen)>,
+    State((files, seen)): State<UpstreamState>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response<Body> {

@@ -729,5 +729,109 @@ fn a_manufacturer_sees_its_own_act_now_total_not_the_hospitals() {
     assert!(
         all["total"].as_u64().unwrap() > own_items.len() as u64,
         "the hospital has Contec findings too: {all}"
+
+/// `mdsec sbom check --vex` (what scripts/lint runs on our own Cargo.lock): a justified
+/// `not_affected` statement answers its finding (exit 0, listed under `answered_by_vex`), one about
+/// another version does not, one that answers nothing is reported, and an unjustified one is refused.
+#[test]
+fn sbom_check_applies_vex_statements() {
+    let dir = data_dir();
+    let osv = shared("rustsec/osv/crates/RUSTSEC-2026-0194.json");
+    let osv = osv.to_str().unwrap();
+    let sbom = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "components": [
+            {"type": "library", "name": "quick-xml", "version": "0.37.5", "purl": "pkg:cargo/quick-xml@0.37.5"},
+            {"type": "library", "name": "serde", "version": "1.0.228", "purl": "pkg:cargo/serde@1.0.228"}
+        ]
+    });
+    let sbom_file = dir.path().join("product.cdx.json");
+    std::fs::write(&sbom_file, sbom.to_string()).unwrap();
+    let sbom_file = sbom_file.to_str().unwrap();
+    let vex = |name: &str, statements: Value| -> String {
+        let doc = serde_json::json!({
+            "@context": "https://openvex.dev/ns/v0.2.0", "@id": "urn:uuid:1",
+            "author": "PSIRT", "timestamp": "2026-12-07T00:00:00Z", "version": 1,
+            "statements": statements,
+        });
+        let file = dir.path().join(name);
+        std::fs::write(&file, doc.to_string()).unwrap();
+        file.to_str().unwrap().to_string()
+    };
+    let check = |extra: &[&str]| {
+        let mut args = vec!["sbom", "check", sbom_file, "--advisories", osv, "--json"];
+        args.extend_from_slice(extra);
+        mdsec(dir.path(), &args)
+    };
+    let statement = |purl: &str, vuln: &str| {
+        serde_json::json!({
+            "vulnerability": {"name": vuln}, "products": [{"@id": purl}],
+            "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path",
+            "impact_statement": "Only our own configuration files are parsed."
+        })
+    };
+
+    // Without VEX: the finding, exit 1.
+    let out = check(&[]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["findings"][0]["advisory_id"], "RUSTSEC-2026-0194",
+        "{v:#}"
+    );
+    assert_eq!(v["findings"][0]["status"], "affected", "{v:#}");
+
+    // A justified statement on this exact package version answers it; a statement about another
+    // advisory answers nothing and is reported on stderr.
+    let good = vex(
+        "good.openvex.json",
+        serde_json::json!([
+            statement("pkg:cargo/quick-xml@0.37.5", "RUSTSEC-2026-0194"),
+            statement("pkg:cargo/serde@1.0.228", "RUSTSEC-2099-0001"),
+        ]),
+    );
+    let out = check(&["--vex", &good]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"], serde_json::json!([]), "{v:#}");
+    let answered = &v["answered_by_vex"][0];
+    assert_eq!(answered["advisory_id"], "RUSTSEC-2026-0194", "{v:#}");
+    assert_eq!(answered["status"], "not_affected", "{v:#}");
+    assert_eq!(
+        answered["vex"]["statements"][0]["justification"], "vulnerable_code_not_in_execute_path",
+        "{v:#}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("RUSTSEC-2099-0001") && stderr.contains("answers no finding"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("RUSTSEC-2026-0194"), "{stderr}");
+
+    // A statement about another version of the package leaves the finding open.
+    let other = vex(
+        "other-version.openvex.json",
+        serde_json::json!([statement("pkg:cargo/quick-xml@0.37.4", "RUSTSEC-2026-0194")]),
+    );
+    assert_eq!(check(&["--vex", &other]).status.code(), Some(1));
+
+    // `not_affected` without a justification or impact statement is refused, naming the file.
+    let bare = vex(
+        "bare.openvex.json",
+        serde_json::json!([{
+            "vulnerability": {"name": "RUSTSEC-2026-0194"},
+            "products": [{"@id": "pkg:cargo/quick-xml@0.37.5"}], "status": "not_affected"
+        }]),
+    );
+    let out = check(&["--vex", &bare]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bare.openvex.json") && stderr.contains("no justification"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is reported from a refused VEX file"
     );
 }

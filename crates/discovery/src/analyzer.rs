@@ -46,6 +46,10 @@ struct MacSeen {
     capture: u32,
 }
 
+/// The MAC an address device is given in the report: the MAC, its first packet, the capture holding
+/// that packet, and the confidence of the binding.
+type ChosenMac = (Mac, u64, u32, f32);
+
 #[derive(Debug, Clone)]
 struct Device {
     key: DevKey,
@@ -823,7 +827,7 @@ impl Analyzer {
             }
         }
         let mut claimed: BTreeSet<Mac> = BTreeSet::new();
-        let mut ip_devices: Vec<(usize, Option<(Mac, u64, u32, f32)>)> = Vec::new();
+        let mut ip_devices: Vec<(usize, Option<ChosenMac>)> = Vec::new();
         for (i, d) in self.devices.iter().enumerate() {
             let DevKey::Ip(_) = d.key else { continue };
             let strong = d
@@ -883,7 +887,7 @@ impl Analyzer {
         for r in &mut devices {
             crate::fingerprint::apply(&cfg.rules, r);
         }
-        devices.sort_by(|a, b| (a.ip.is_none(), a.ip, a.mac).cmp(&(b.ip.is_none(), b.ip, b.mac)));
+        devices.sort_by_key(|d| (d.ip.is_none(), d.ip, d.mac));
 
         // Flows and external-connection alerts.
         let mut flows: Vec<FlowReport> = Vec::with_capacity(self.flows.len());
@@ -1310,30 +1314,26 @@ fn decode_ip(ethertype: u16, b: &[u8]) -> Option<IpLayers<'_>> {
         return Some(l);
     }
     match proto {
-        TCP => {
-            if l4.len() >= 20 {
-                l.sport = u16::from_be_bytes([l4[0], l4[1]]);
-                l.dport = u16::from_be_bytes([l4[2], l4[3]]);
-                l.seq = u32::from_be_bytes([l4[4], l4[5], l4[6], l4[7]]);
-                let off = usize::from(l4[12] >> 4) * 4;
-                l.tcp_flags = l4[13];
-                if off >= 20 {
-                    l.payload = l4.get(off..).unwrap_or(&[]);
-                }
+        TCP if l4.len() >= 20 => {
+            l.sport = u16::from_be_bytes([l4[0], l4[1]]);
+            l.dport = u16::from_be_bytes([l4[2], l4[3]]);
+            l.seq = u32::from_be_bytes([l4[4], l4[5], l4[6], l4[7]]);
+            let off = usize::from(l4[12] >> 4) * 4;
+            l.tcp_flags = l4[13];
+            if off >= 20 {
+                l.payload = l4.get(off..).unwrap_or(&[]);
             }
         }
-        UDP => {
-            if l4.len() >= 8 {
-                l.sport = u16::from_be_bytes([l4[0], l4[1]]);
-                l.dport = u16::from_be_bytes([l4[2], l4[3]]);
-                let ulen = usize::from(u16::from_be_bytes([l4[4], l4[5]]));
-                let end = if ulen >= 8 {
-                    ulen.min(l4.len())
-                } else {
-                    l4.len()
-                };
-                l.payload = l4.get(8..end).unwrap_or(&[]);
-            }
+        UDP if l4.len() >= 8 => {
+            l.sport = u16::from_be_bytes([l4[0], l4[1]]);
+            l.dport = u16::from_be_bytes([l4[2], l4[3]]);
+            let ulen = usize::from(u16::from_be_bytes([l4[4], l4[5]]));
+            let end = if ulen >= 8 {
+                ulen.min(l4.len())
+            } else {
+                l4.len()
+            };
+            l.payload = l4.get(8..end).unwrap_or(&[]);
         }
         _ => {}
     }

@@ -316,7 +316,7 @@ impl<R: Read> CaptureReader<R> {
         };
         self.big_endian = be;
         let total = u32_at(&h, 0, be) as usize;
-        if total < 28 || total % 4 != 0 || total > MAX_BLOCK_LEN {
+        if total < 28 || !total.is_multiple_of(4) || total > MAX_BLOCK_LEN {
             return Err(self.err_at(
                 start + 4,
                 &format!("pcapng section header length {total} is invalid (28..{MAX_BLOCK_LEN}, multiple of 4)"),
@@ -424,7 +424,7 @@ impl<R: Read> CaptureReader<R> {
             }
             self.exact(&mut h[4..8], "a pcapng block header", start)?;
             let total = u32_at(&h, 4, be) as u64;
-            if total < 12 || total % 4 != 0 {
+            if total < 12 || !total.is_multiple_of(4) {
                 return Err(self.packet_err(
                     start + 4,
                     &format!("pcapng block length {total} is invalid (at least 12, multiple of 4)"),

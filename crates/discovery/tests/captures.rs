@@ -271,7 +271,7 @@ fn pcapng_big_endian_two_interfaces_and_raw_ip() {
     let mut f = Vec::new();
     let block = |f: &mut Vec<u8>, ty: u32, body: &[u8]| {
         let mut body = body.to_vec();
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
         let total = (body.len() + 12) as u32;
@@ -387,8 +387,10 @@ fn registered_endpoint_suppresses_the_external_alert() {
         10,
     ));
     let bytes = synth::pcap_file(&frames);
-    let mut cfg = AnalyzerConfig::default();
-    cfg.registered_endpoints = vec!["remote.vendor.example".parse().unwrap()];
+    let cfg = AnalyzerConfig {
+        registered_endpoints: vec!["remote.vendor.example".parse().unwrap()],
+        ..Default::default()
+    };
     let r = analyze_capture("x.pcap", &bytes[..], cfg).unwrap();
     let ext: Vec<_> = r
         .alerts
@@ -405,11 +407,13 @@ fn registered_endpoint_suppresses_the_external_alert() {
     assert!(f.registered && f.external);
     assert_eq!(f.server_name.as_deref(), Some("remote.vendor.example"));
     // By network, too.
-    let mut cfg = AnalyzerConfig::default();
-    cfg.registered_endpoints = vec![
-        "198.51.100.0/24".parse().unwrap(),
-        "192.0.2.1".parse().unwrap(),
-    ];
+    let cfg = AnalyzerConfig {
+        registered_endpoints: vec![
+            "198.51.100.0/24".parse().unwrap(),
+            "192.0.2.1".parse().unwrap(),
+        ],
+        ..Default::default()
+    };
     let r = analyze_capture("x.pcap", &bytes[..], cfg).unwrap();
     assert!(!r
         .alerts

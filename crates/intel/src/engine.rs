@@ -207,7 +207,7 @@ pub async fn rematch(
     let scope: FindingScope;
     match &what {
         Rematch::Advisories(ids) => {
-            for (k, _) in &fleet.by_key {
+            for k in fleet.by_key.keys() {
                 index.insert_model(
                     k.clone(),
                     fleet.components.get(k).cloned().unwrap_or_default(),
@@ -257,7 +257,7 @@ pub async fn rematch(
                     scope = FindingScope::Devices(all_ids);
                 }
                 _ => {
-                    for (k, _) in &fleet.by_key {
+                    for k in fleet.by_key.keys() {
                         index.insert_model(
                             k.clone(),
                             fleet.components.get(k).cloned().unwrap_or_default(),

@@ -72,8 +72,7 @@ fn ae(b: &[u8]) -> &[u8] {
 impl Stream {
     pub fn feed(&mut self, buf: &[u8], fin: bool, out: &mut Out) -> Feed {
         let mut at = 0;
-        loop {
-            let Some(&ty) = buf.get(at) else { break };
+        while let Some(&ty) = buf.get(at) {
             let Some(len) = be32(buf, at + 2).map(|l| l as usize) else {
                 break;
             };
@@ -82,7 +81,7 @@ impl Stream {
             }
             let end = at + 6 + len;
             let complete = end <= buf.len();
-            if !complete && !(fin && ty == 4) {
+            if !(complete || (fin && ty == 4)) {
                 break;
             }
             let body = &buf[at + 6..end.min(buf.len())];

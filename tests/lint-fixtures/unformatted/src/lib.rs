@@ -1,0 +1,3 @@
+//! Clippy-clean, but not as rustfmt would write it.
+
+pub fn add(a: u32,b: u32) -> u32 { a+b }

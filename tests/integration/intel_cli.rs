@@ -729,6 +729,8 @@ fn a_manufacturer_sees_its_own_act_now_total_not_the_hospitals() {
     assert!(
         all["total"].as_u64().unwrap() > own_items.len() as u64,
         "the hospital has Contec findings too: {all}"
+    );
+}
 
 /// `mdsec sbom check --vex` (what scripts/lint runs on our own Cargo.lock): a justified
 /// `not_affected` statement answers its finding (exit 0, listed under `answered_by_vex`), one about

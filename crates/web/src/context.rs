@@ -132,34 +132,6 @@ pub fn is_local_path(p: &str) -> bool {
     chars.next() == Some('/') && chars.next() != Some('/')
 }
 
-#[cfg(test)]
-mod redirect_tests {
-    use super::is_local_path;
-
-    #[test]
-    fn only_paths_on_this_server_are_redirect_targets() {
-        for ok in ["/", "/devices?x=1", "/login?next=/a//b", "/a\u{3042}"] {
-            assert!(is_local_path(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "devices",
-            "//evil.example",
-            "/\\evil.example",
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "\t//evil.example",
-            "/\r\n/evil.example",
-            "/\u{0}/evil.example",
-            "/\u{7f}/evil.example",
-            "https://evil.example",
-            "/devices\\..\\",
-        ] {
-            assert!(!is_local_path(bad), "{bad:?}");
-        }
-    }
-}
-
 pub fn urlencode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
@@ -300,4 +272,32 @@ fn original_uri(parts: &Parts) -> String {
     uri.path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into())
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_on_this_server_are_redirect_targets() {
+        for ok in ["/", "/devices?x=1", "/login?next=/a//b", "/a\u{3042}"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "devices",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\t//evil.example",
+            "/\r\n/evil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "https://evil.example",
+            "/devices\\..\\",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }

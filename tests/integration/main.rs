@@ -12,6 +12,7 @@ mod feed_sync;
 mod fixtures;
 mod inspect_cli;
 mod intel_cli;
+mod least_privilege;
 mod ledger_cli;
 mod netns;
 mod remote_lines_browser;

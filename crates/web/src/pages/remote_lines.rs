@@ -16,7 +16,7 @@ use axum::{Form, Router};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use maud::{html, Markup};
 use mdsec_store::{
-    nftables_snippet, ApprovalPolicy, NewRemoteLine, NewRemoteSession, RemoteLineRecord,
+    nftables_snippet, ApprovalPolicy, Device, NewRemoteLine, NewRemoteSession, RemoteLineRecord,
     RemoteMethod, RemoteSessionQuery, RemoteSessionRecord, SessionDecision, SessionStatus, Store,
     StoreError,
 };
@@ -500,7 +500,7 @@ async fn line_page(
     for d in line.device_ids.iter().take(MAX_DEVICES_SHOWN) {
         if let Some(dev) = store.get_device(*d).await? {
             if policy::can_view_device(&ctx.user, &dev) && !dev.deleted {
-                devices.push(dev);
+                devices.push(policy::redact_device(&ctx.user, dev));
             }
         }
     }
@@ -761,10 +761,14 @@ async fn session_page(
     for d in s.device_ids.iter().take(MAX_DEVICES_SHOWN) {
         if let Some(dev) = store.get_device(*d).await? {
             if policy::can_view_device(&ctx.user, &dev) {
-                devices.push(dev);
+                devices.push(policy::redact_device(&ctx.user, dev));
             }
         }
     }
+    let rule_visible = match &s.firewall_rule {
+        Some(_) => rule_visible_to(ctx, state, &s, &line).await?,
+        None => false,
+    };
     let u = &ctx.user;
     let requester = s.requested_by == u.username;
     let can_decide = s.status == SessionStatus::Requested
@@ -800,8 +804,12 @@ async fn session_page(
         }
         @if let Some(rule) = &s.firewall_rule {
             h2 { (l.t("remote.firewall")) }
-            p.hint { (l.t("remote.firewall_hint")) }
-            pre.mono #firewall-rule { (rule) }
+            @if rule_visible {
+                p.hint { (l.t("remote.firewall_hint")) }
+                pre.mono #firewall-rule { (rule) }
+            } @else {
+                p.hint #firewall-hidden { (l.t("remote.firewall_hidden")) }
+            }
         }
         @if can_decide {
             h2 { (l.t("remote.decide")) }
@@ -845,6 +853,35 @@ async fn session_page(
         StatusCode::OK
     };
     Ok((status, layout(ctx, l.t("remote.session"), body)).into_response())
+}
+
+/// May the reader see the stored firewall rule of `s`? It carries the addresses of the session's
+/// devices (naming none: the line's), so only a reader who may see every one of them does.
+async fn rule_visible_to(
+    ctx: &Ctx,
+    state: &AppState,
+    s: &RemoteSessionRecord,
+    line: &RemoteLineRecord,
+) -> WebResult<bool> {
+    if policy::sees_all_network_detail(&ctx.user) {
+        return Ok(true);
+    }
+    let ids = if s.device_ids.is_empty() {
+        &line.device_ids
+    } else {
+        &s.device_ids
+    };
+    for id in ids.iter().take(mdsec_store::MAX_DEVICES_PER_LINE) {
+        let d: Option<Device> = state.app.store.get_device(*id).await?;
+        if let Some(d) = d {
+            if !policy::can_view_device(&ctx.user, &d)
+                || !policy::can_view_network_detail(&ctx.user, &d.fields)
+            {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 pub async fn decide(

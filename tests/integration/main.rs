@@ -16,6 +16,7 @@ mod least_privilege;
 mod ledger_cli;
 mod netns;
 mod remote_lines_browser;
+mod remote_sessions_http;
 mod report_cli;
 mod smtp_sink;
 

@@ -1,7 +1,8 @@
 //! Who may do what. One place, pure functions, so the UI and the API cannot disagree.
 
 use mdsec_domain::DeviceFields;
-use mdsec_store::{AddressSearch, Device, HistoryEntry, Role, User};
+use mdsec_store::{AddressSearch, Device, HistoryEntry, RemoteLineRecord, Role, User};
+use std::collections::HashMap;
 
 /// May `user` create devices at all (in some department)?
 pub fn can_create_devices(user: &User) -> bool {
@@ -146,6 +147,110 @@ pub fn can_view_diagram_detail(user: &User) -> bool {
 /// The department the diagram is confined to for `user` (a department user draws only its own).
 pub fn diagram_department(user: &User) -> Option<String> {
     alert_department(user)
+}
+
+// ---- remote sessions: which devices ----
+
+/// May `user` name the device `id` (its live record `device`, `None` if there is none) in a session
+/// request on `line`? Only a device the line serves; a manufacturer only its own products (hospital
+/// staff requesting on a vendor's behalf may name any device of the line).
+pub fn may_name_session_device(
+    user: &User,
+    line: &RemoteLineRecord,
+    id: i64,
+    device: Option<&Device>,
+) -> bool {
+    let Some(d) = device.filter(|d| !d.deleted && d.id == id) else {
+        return false;
+    };
+    // The store keeps a line's ids ascending.
+    if line.device_ids.binary_search(&id).is_err() {
+        return false;
+    }
+    match user.role {
+        Role::Manufacturer => can_view_device(user, d),
+        _ => true,
+    }
+}
+
+/// Why a session request names devices it may not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionDevicesRefused {
+    /// These ids are not devices of the line that the requester may name (not on the line, another
+    /// manufacturer's, or no such device: all answered alike, so nothing hidden is revealed).
+    NotNameable(Vec<i64>),
+    /// A manufacturer named no device on a line that serves none of its products.
+    NoOwnDevice,
+}
+
+/// The devices a session request by `user` on `line` will name, or why it is refused. `requested`
+/// are the ids in the request; `devices` the live ledger records of those ids and of the line's
+/// devices (others are ignored). A manufacturer naming no device gets its own products on the line,
+/// never "every device of the line"; staff naming none keep the line's meaning of "all of them".
+pub fn session_request_devices(
+    user: &User,
+    line: &RemoteLineRecord,
+    requested: &[i64],
+    devices: &[Device],
+) -> Result<Vec<i64>, SessionDevicesRefused> {
+    let by_id: HashMap<i64, &Device> = devices.iter().map(|d| (d.id, d)).collect();
+    let record = |id: i64| by_id.get(&id).copied();
+    let mut ids = requested.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let refused: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !may_name_session_device(user, line, *id, record(*id)))
+        .collect();
+    if !refused.is_empty() {
+        return Err(SessionDevicesRefused::NotNameable(refused));
+    }
+    if ids.is_empty() && user.role == Role::Manufacturer && !line.device_ids.is_empty() {
+        let own: Vec<i64> = line
+            .device_ids
+            .iter()
+            .copied()
+            .filter(|id| may_name_session_device(user, line, *id, record(*id)))
+            .collect();
+        if own.is_empty() {
+            return Err(SessionDevicesRefused::NoOwnDevice);
+        }
+        return Ok(own);
+    }
+    Ok(ids)
+}
+
+/// The devices that approving a session opens to its line: those it names (naming none, every
+/// device of the line) that its requester may still name today — a device taken off the line, gone
+/// from the ledger or (for a manufacturer's request) made by someone else is not opened. `requester`
+/// is `None` when the account no longer exists; then only the line decides.
+pub fn session_plan_devices(
+    requester: Option<&User>,
+    line: &RemoteLineRecord,
+    session_devices: &[i64],
+    devices: &[Device],
+) -> Vec<i64> {
+    let wanted = if session_devices.is_empty() {
+        &line.device_ids
+    } else {
+        session_devices
+    };
+    let by_id: HashMap<i64, &Device> = devices.iter().map(|d| (d.id, d)).collect();
+    let mut ids: Vec<i64> = wanted
+        .iter()
+        .copied()
+        .filter(|id| {
+            let d = by_id.get(id).copied();
+            match requester {
+                Some(u) => may_name_session_device(u, line, *id, d),
+                None => d.is_some_and(|d| !d.deleted) && line.device_ids.binary_search(id).is_ok(),
+            }
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Manufacturer accounts see only their own products; everyone else sees the whole ledger.
@@ -424,12 +529,19 @@ mod tests {
 
     /// The table: one row per permission (and case), one column per role. A department user is of
     /// 放射線科, a manufacturer account of Philips; the shared line serves a GE device of 放射線科
-    /// (#1), a GE device of ICU (#2) and a Philips device of ICU (#3).
+    /// (#1), a GE device of ICU (#2) and a Philips device of ICU (#3); #4 is not on the line.
     fn policy_matrix() -> String {
         let own_dept = device(1, "放射線科", "GE HealthCare");
         let other_dept = device(2, "ICU", "GE HealthCare");
         let own_product = device(3, "ICU", "Philips");
-        let line = mdsec_store::RemoteLineRecord {
+        let off_line = device(4, "放射線科", "Philips");
+        let all = [
+            own_dept.clone(),
+            other_dept.clone(),
+            own_product.clone(),
+            off_line.clone(),
+        ];
+        let line = RemoteLineRecord {
             id: 1,
             version: 1,
             vendor: "GE HealthCare, Philips".into(),
@@ -448,6 +560,10 @@ mod tests {
             updated_at: String::new(),
         };
         let yn = |b: bool| if b { "yes" } else { "-" }.to_string();
+        let name_device = |u: &User, d: &Device| {
+            yn(can_request_remote_session(u, &line.vendor)
+                && session_request_devices(u, &line, &[d.id], &all).is_ok())
+        };
         let scope = |u: &User| match network_scope(u) {
             NetworkScope::Hospital => "all".to_string(),
             NetworkScope::Department(_) => "own dept".into(),
@@ -569,6 +685,18 @@ mod tests {
                 Box::new(|u| yn(can_request_remote_session(u, "GE HealthCare"))),
             ),
             (
+                "sessions: name GE device on shared line",
+                Box::new(|u| name_device(u, &other_dept)),
+            ),
+            (
+                "sessions: name Philips device on shared line",
+                Box::new(|u| name_device(u, &own_product)),
+            ),
+            (
+                "sessions: name device not on the line",
+                Box::new(|u| name_device(u, &off_line)),
+            ),
+            (
                 "sessions: approve another's request",
                 Box::new(|u| yn(can_approve_remote_session(u, "someone.else"))),
             ),
@@ -636,6 +764,87 @@ mod tests {
             out.push_str(&line_of(name, row));
         }
         out
+    }
+
+    #[test]
+    fn vendor_names_only_its_own_devices_on_a_shared_line() {
+        let vendor = User {
+            manufacturer: Some("Philips".into()),
+            ..user(Role::Manufacturer, None)
+        };
+        let staff = user(Role::Isso, None);
+        let ge = device(1, "ICU", "GE HealthCare");
+        let philips = device(2, "ICU", "Philips");
+        let elsewhere = device(3, "ICU", "Philips");
+        let devices = [ge.clone(), philips.clone(), elsewhere.clone()];
+        let mut line = RemoteLineRecord {
+            id: 7,
+            version: 1,
+            vendor: "GE HealthCare, Philips".into(),
+            method: mdsec_store::RemoteMethod::ClientVpn,
+            endpoints: vec![],
+            device_ids: vec![1, 2],
+            vendor_contact: None,
+            hospital_owner: None,
+            contract_ref: None,
+            approval_policy: mdsec_store::ApprovalPolicy::PerSession,
+            last_review: None,
+            notes: None,
+            source: "manual".into(),
+            retired: false,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        assert_eq!(
+            session_request_devices(&vendor, &line, &[2, 1, 3, 99], &devices),
+            Err(SessionDevicesRefused::NotNameable(vec![1, 3, 99]))
+        );
+        assert_eq!(
+            session_request_devices(&vendor, &line, &[2], &devices),
+            Ok(vec![2])
+        );
+        // Naming none means its own devices, not every device of the line.
+        assert_eq!(
+            session_request_devices(&vendor, &line, &[], &devices),
+            Ok(vec![2])
+        );
+        assert_eq!(
+            session_request_devices(&staff, &line, &[1, 2], &devices),
+            Ok(vec![1, 2])
+        );
+        assert_eq!(
+            session_request_devices(&staff, &line, &[3], &devices),
+            Err(SessionDevicesRefused::NotNameable(vec![3]))
+        );
+        assert_eq!(
+            session_request_devices(&staff, &line, &[], &devices),
+            Ok(vec![])
+        );
+        // What approval opens: the requester's own devices only, even for an older request.
+        assert_eq!(
+            session_plan_devices(Some(&vendor), &line, &[], &devices),
+            vec![2]
+        );
+        assert_eq!(
+            session_plan_devices(Some(&vendor), &line, &[1, 2], &devices),
+            vec![2]
+        );
+        assert_eq!(
+            session_plan_devices(Some(&staff), &line, &[], &devices),
+            vec![1, 2]
+        );
+        line.device_ids = vec![1];
+        assert_eq!(
+            session_request_devices(&vendor, &line, &[], &devices),
+            Err(SessionDevicesRefused::NoOwnDevice)
+        );
+        let mut gone = philips.clone();
+        gone.deleted = true;
+        line.device_ids = vec![1, 2];
+        assert_eq!(
+            session_plan_devices(Some(&vendor), &line, &[2], &[ge, gone]),
+            Vec::<i64>::new()
+        );
     }
 
     #[test]

@@ -160,20 +160,29 @@ pub(crate) async fn list(store: &SqlStore, q: &DeviceQuery) -> StoreResult<Page<
         vals.push(escape_like(t).into());
         let n = vals.len();
         let like = store.like();
-        let ors: Vec<String> = [
+        let matches = |c: &str| format!("{c} {like} ${n} ESCAPE '\\'");
+        let mut ors: Vec<String> = [
             "name",
             "management_number",
             "manufacturer",
             "model",
             "serial",
-            "ip",
-            "mac",
             "location",
             "device_type",
         ]
         .iter()
-        .map(|c| format!("{c} {like} ${n} ESCAPE '\\'"))
+        .map(|c| matches(c))
         .collect();
+        // Addresses only where the user may see them (a device must not be findable by its IP).
+        let addresses = format!("{} OR {}", matches("ip"), matches("mac"));
+        match &q.address_search {
+            AddressSearch::All => ors.push(addresses),
+            AddressSearch::Department(d) => {
+                vals.push(d.clone().into());
+                ors.push(format!("(({addresses}) AND department = ${})", vals.len()));
+            }
+            AddressSearch::Nowhere => {}
+        }
         wh.push(format!("({})", ors.join(" OR ")));
     }
     for (col, v) in [

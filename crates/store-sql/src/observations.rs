@@ -643,6 +643,13 @@ pub(crate) async fn list_alerts(
         vals.push(d.into());
         wh.push(format!("device_id = ${}", vals.len()));
     }
+    if let Some(dep) = &q.department {
+        vals.push(dep.clone().into());
+        wh.push(format!(
+            "device_id IN (SELECT id FROM devices WHERE department = ${})",
+            vals.len()
+        ));
+    }
     let wh = if wh.is_empty() {
         String::new()
     } else {

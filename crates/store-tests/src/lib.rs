@@ -298,6 +298,41 @@ pub async fn check_list_filters_sort_paginate(s: &SqlStore) {
         .unwrap();
     assert_eq!(pct.total, 0);
 
+    // A search finds a device by its MAC (or IP) only where the address may be seen. ME-00003 is in
+    // 放射線科, ME-00004 in ICU.
+    let by_address = |text: &str, address_search: AddressSearch| DeviceQuery {
+        text: Some(text.into()),
+        address_search,
+        limit: 5,
+        ..Default::default()
+    };
+    for (text, scope, want) in [
+        ("00:11:22:33:00:03", AddressSearch::All, 1),
+        (
+            "00:11:22:33:00:03",
+            AddressSearch::Department("放射線科".into()),
+            1,
+        ),
+        (
+            "00:11:22:33:00:03",
+            AddressSearch::Department("ICU".into()),
+            0,
+        ),
+        (
+            "00:11:22:33:00:04",
+            AddressSearch::Department("ICU".into()),
+            1,
+        ),
+        ("00:11:22:33:00:03", AddressSearch::Nowhere, 0),
+        ("ME-00003", AddressSearch::Nowhere, 1),
+    ] {
+        let found = s
+            .list_devices(&by_address(text, scope.clone()))
+            .await
+            .unwrap();
+        assert_eq!(found.total, want, "{text} with {scope:?}");
+    }
+
     let desc = s
         .list_devices(&DeviceQuery {
             sort: DeviceSort::ManagementNumber,

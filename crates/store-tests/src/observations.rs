@@ -290,4 +290,33 @@ pub async fn check_alerts_once_and_acknowledged(s: &SqlStore) {
     );
     assert!(audit.iter().any(|e| e.action == "alert.acknowledge"));
     assert!(verify_chain(&audit).is_ok());
+
+    // By department: alerts about that department's devices, never one that names no device.
+    s.raise_alerts(
+        &admin(),
+        vec![NewAlert {
+            kind: AlertKind::UnknownDevice,
+            subject: "ip:10.1.0.99".into(),
+            device_id: None,
+            ..alert(
+                AlertKind::UnknownDevice,
+                "10.1.0.99",
+                "2026-04-03T00:00:00Z",
+            )
+        }],
+    )
+    .await
+    .unwrap();
+    let of = |dep: &str| AlertQuery {
+        department: Some(dep.into()),
+        limit: 100,
+        ..Default::default()
+    };
+    let icu = s.list_alerts(&of("ICU")).await.unwrap();
+    assert_eq!(
+        icu.total, 3,
+        "the ICU device's alerts, not the unknown device's"
+    );
+    assert!(icu.items.iter().all(|a| a.device_id == Some(d.id)));
+    assert_eq!(s.list_alerts(&of("放射線科")).await.unwrap().total, 0);
 }

@@ -251,6 +251,9 @@ pub struct AlertQuery {
     /// `open` or `acknowledged`.
     pub status: Option<String>,
     pub device_id: Option<i64>,
+    /// Only alerts about a ledger device of this department (alerts that name no device are left
+    /// out too).
+    pub department: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }

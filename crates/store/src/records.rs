@@ -84,11 +84,26 @@ impl DeviceSort {
     }
 }
 
+/// Which devices a free-text search may find by their IP or MAC address. A user must not be able to
+/// find a device by an address it is not allowed to see (least privilege, ARCHITECTURE.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AddressSearch {
+    /// Every device (the default).
+    #[default]
+    All,
+    /// Only devices of this department.
+    Department(String),
+    /// No device: the text is not compared with IP or MAC at all.
+    Nowhere,
+}
+
 /// A filtered, sorted, paginated request for devices.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceQuery {
     /// Free-text search over name, management number, manufacturer, model, serial, IP, MAC, location.
     pub text: Option<String>,
+    /// Where `text` is also compared with IP and MAC addresses.
+    pub address_search: AddressSearch,
     pub department: Option<String>,
     pub status: Option<String>,
     pub criticality: Option<String>,

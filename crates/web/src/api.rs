@@ -124,7 +124,7 @@ async fn act_now(ctx: Ctx, State(state): State<AppState>) -> WebResult<Json<Valu
             })
             .await
             .map_err(WebError::from))?;
-        items.push(json!({"device": d, "priority": p.score, "reasons": p.reasons, "findings": findings.items}));
+        items.push(json!({"device": policy::redact_device(&ctx.user, d), "priority": p.score, "reasons": p.reasons, "findings": findings.items}));
     }
     // A manufacturer's total is the count of its own devices on the list, never the hospital's.
     let total = match policy::manufacturer_scope(&ctx.user) {
@@ -302,8 +302,13 @@ async fn list_devices(
         .list_devices(&q)
         .await
         .map_err(WebError::from))?;
+    let items: Vec<Device> = page
+        .items
+        .into_iter()
+        .map(|d| policy::redact_device(&ctx.user, d))
+        .collect();
     Ok(Json(
-        json!({"items": page.items, "total": page.total, "limit": q.clone().clamped().limit, "offset": q.offset.max(0)}),
+        json!({"items": items, "total": page.total, "limit": q.clone().clamped().limit, "offset": q.offset.max(0)}),
     ))
 }
 
@@ -321,7 +326,8 @@ async fn get_device(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> WebResult<Json<Device>> {
-    Ok(Json(load(&state, &ctx, id).await?))
+    let d = load(&state, &ctx, id).await?;
+    Ok(Json(policy::redact_device(&ctx.user, d)))
 }
 
 async fn device_history(
@@ -329,13 +335,14 @@ async fn device_history(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> WebResult<Json<Value>> {
-    load(&state, &ctx, id).await?;
-    let h = api(state
+    let d = load(&state, &ctx, id).await?;
+    let mut h = api(state
         .app
         .store
         .device_history(id)
         .await
         .map_err(WebError::from))?;
+    policy::redact_history(&ctx.user, &d, &mut h);
     Ok(Json(json!({"items": h, "total": h.len()})))
 }
 
@@ -655,7 +662,7 @@ fn openapi_operations() -> Value {
                 "responses": {"200": {"description": "what the attach changed"}, "403": err, "422": err}}},
             "/models/{id}": {"parameters": [id_param], "get": {"summary": "A device model with its SBOMs, components and MDS2 forms", "responses": {"200": {"description": "model"}, "404": err}}},
             "/advisories": {"get": {"summary": "Imported advisories", "responses": {"200": {"description": "advisories"}}}},
-            "/alerts": {"get": {"summary": "Alerts, newest first (filters: status open|acknowledged|all, kind, device_id, limit, offset); not for department users or manufacturers", "responses": {"200": {"description": "a page of alerts"}, "400": err, "403": err}}},
+            "/alerts": {"get": {"summary": "Alerts, newest first (filters: status open|acknowledged|all, kind, device_id, limit, offset); a department user gets its department's, an executive the total only, a manufacturer 403", "responses": {"200": {"description": "a page of alerts"}, "400": err, "403": err}}},
             "/alerts/{id}": {"parameters": [id_param], "get": {"summary": "One alert", "responses": {"200": {"description": "alert"}, "403": err, "404": err}}},
             "/alerts/{id}/acknowledge": {"parameters": [id_param], "post": {"summary": "Acknowledge an alert, optional JSON body {\"note\": \"...\"}; audited", "responses": {"200": {"description": "alert"}, "403": err, "404": err}}},
             "/reconcile": {"get": {"summary": "Three-way difference of observations and ledger (query: days, default 30)", "responses": {"200": {"description": "matched (with conflicts), unknown, not_seen, summary"}, "403": err}}},

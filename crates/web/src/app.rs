@@ -1,10 +1,16 @@
 //! The application layer shared by the web UI, the JSON API and the CLI: a store plus the rules that
 //! apply before anything reaches it (manufacturer names canonicalised, text tidied, files parsed).
 
+use crate::i18n::Lang;
+use crate::policy::{self, SessionDevicesRefused};
 use mdsec_domain::manufacturer::ManufacturerAliases;
 use mdsec_domain::DeviceFields;
 use mdsec_format_core::FormatError;
-use mdsec_store::{Actor, ImportReport, ImportRow, NewUser, Role, Store, StoreError, User};
+use mdsec_store::{
+    nftables_snippet, Actor, Device, ImportReport, ImportRow, NewRemoteSession, NewUser,
+    RemoteLineRecord, RemoteSessionRecord, Role, SessionDecision, Store, StoreError, User,
+    MAX_DEVICES_PER_LINE,
+};
 use serde::Serialize;
 use std::sync::{Arc, RwLock};
 
@@ -16,6 +22,72 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Why a remote-session step was not taken.
+#[derive(Debug)]
+pub enum SessionError {
+    /// Refused by mdsec's rules before anything was written; the message is for the user.
+    Refused(SessionRefusal),
+    /// Refused or failed in the store (window rules, overlaps, a retired line, …).
+    Store(StoreError),
+}
+
+impl From<StoreError> for SessionError {
+    fn from(e: StoreError) -> Self {
+        SessionError::Store(e)
+    }
+}
+
+/// A refusal of the session rules, worded in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionRefusal {
+    Devices(SessionDevicesRefused),
+    /// What approval would open (devices, addresses, endpoints) changed after the page showed it.
+    PlanChanged,
+}
+
+impl SessionRefusal {
+    /// The stable code of the JSON error shape.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SessionRefusal::Devices(_) => "session_devices_refused",
+            SessionRefusal::PlanChanged => "session_plan_changed",
+        }
+    }
+
+    pub fn message(&self, l: Lang) -> String {
+        match self {
+            SessionRefusal::Devices(SessionDevicesRefused::NotNameable(ids)) => {
+                let ids: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
+                l.t("remote.refused_devices")
+                    .replace("{ids}", &ids.join(", "))
+            }
+            SessionRefusal::Devices(SessionDevicesRefused::NoOwnDevice) => {
+                l.t("remote.refused_no_own_device").to_string()
+            }
+            SessionRefusal::PlanChanged => l.t("remote.plan_changed").to_string(),
+        }
+    }
+
+    /// As an HTTP error (422); an API handler adds `.json()` for the JSON error shape.
+    pub fn web_error(&self, l: Lang) -> crate::error::WebError {
+        crate::error::WebError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            self.code(),
+            self.message(l),
+        )
+    }
+}
+
+/// What approving a session opens: exactly these devices, and (when asked for) this firewall rule.
+/// The approval page shows it; the approval applies it only if it is still the same (`digest`).
+#[derive(Debug, Clone)]
+pub struct SessionPlan {
+    pub devices: Vec<Device>,
+    pub firewall_rule: Option<String>,
+    /// A digest of the devices, their addresses and the line's endpoints (not of the minutes).
+    pub digest: String,
 }
 
 /// What an import did, with everything the user needs to fix the file.
@@ -198,6 +270,174 @@ impl App {
         }
     }
 
+    /// The live ledger records of `ids` (at most [`MAX_DEVICES_PER_LINE`]; unknown ids are skipped).
+    async fn devices_by_id(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Result<Vec<Device>, StoreError> {
+        let mut out = Vec::new();
+        for id in ids.into_iter().take(MAX_DEVICES_PER_LINE) {
+            if let Some(d) = self.store.get_device(id).await? {
+                out.push(d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Request a session on a line (with `emergency_reason`: open it at once, without approval).
+    /// It may name only devices the line serves, and a manufacturer only its own products
+    /// ([`policy::session_request_devices`]); a refusal changes nothing.
+    pub async fn request_remote_session(
+        &self,
+        user: &User,
+        session: NewRemoteSession,
+        emergency_reason: Option<&str>,
+    ) -> Result<RemoteSessionRecord, SessionError> {
+        let line = self
+            .store
+            .get_remote_line(session.line_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("remote line {}", session.line_id)))?;
+        // Only devices of the line need their records: any other id is refused as it is. A
+        // manufacturer naming none is given its own devices of the line, so those are read then.
+        let wanted: Vec<i64> = if session.device_ids.is_empty() {
+            match user.role {
+                Role::Manufacturer => line.device_ids.clone(),
+                _ => Vec::new(),
+            }
+        } else {
+            let mut ids: Vec<i64> = session
+                .device_ids
+                .iter()
+                .copied()
+                .filter(|id| line.device_ids.binary_search(id).is_ok())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let devices = self.devices_by_id(wanted).await?;
+        let device_ids =
+            policy::session_request_devices(user, &line, &session.device_ids, &devices)
+                .map_err(|e| SessionError::Refused(SessionRefusal::Devices(e)))?;
+        let session = NewRemoteSession {
+            device_ids,
+            ..session
+        };
+        let actor = Actor::user(user);
+        let created = match emergency_reason {
+            Some(reason) => {
+                self.store
+                    .emergency_remote_session(&actor, session, reason)
+                    .await?
+            }
+            None => self.store.request_remote_session(&actor, session).await?,
+        };
+        Ok(created)
+    }
+
+    /// What approving `session` on `line` opens now ([`policy::session_plan_devices`]), with the
+    /// firewall rule for the rest of its window.
+    pub async fn session_plan(
+        &self,
+        session: &RemoteSessionRecord,
+        line: &RemoteLineRecord,
+    ) -> Result<SessionPlan, StoreError> {
+        let requester = self.store.get_user_by_name(&session.requested_by).await?;
+        let candidates = if session.device_ids.is_empty() {
+            &line.device_ids
+        } else {
+            &session.device_ids
+        };
+        let devices = self
+            .devices_by_id(
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|id| line.device_ids.binary_search(id).is_ok()),
+            )
+            .await?;
+        let ids =
+            policy::session_plan_devices(requester.as_ref(), line, &session.device_ids, &devices);
+        let devices: Vec<Device> = devices
+            .into_iter()
+            .filter(|d| ids.binary_search(&d.id).is_ok())
+            .collect();
+        let ips: Vec<String> = devices.iter().filter_map(|d| d.fields.ip.clone()).collect();
+        let now = chrono::Utc::now();
+        let parse = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or(now)
+        };
+        let start = parse(&session.window_start).max(now);
+        let end = parse(&session.window_end);
+        let firewall_rule = nftables_snippet(session.id, line, &ips, (end - start).num_minutes());
+        let mut basis = format!("session {} line {}\n", session.id, line.id);
+        for e in &line.endpoints {
+            basis.push_str(&format!("endpoint {e}\n"));
+        }
+        for d in &devices {
+            basis.push_str(&format!(
+                "device {} {}\n",
+                d.id,
+                d.fields.ip.as_deref().unwrap_or("")
+            ));
+        }
+        Ok(SessionPlan {
+            devices,
+            firewall_rule,
+            digest: crate::auth::sha256_hex(&basis),
+        })
+    }
+
+    /// Approve or reject a requested session. An approval must name the plan the approver was shown
+    /// (`shown_plan`, [`SessionPlan::digest`]); if the devices or addresses changed meanwhile it is
+    /// refused and nothing changes. With `firewall`, the plan's rule is stored with the approval.
+    pub async fn decide_remote_session(
+        &self,
+        user: &User,
+        id: i64,
+        approve: bool,
+        note: Option<String>,
+        firewall: bool,
+        shown_plan: Option<&str>,
+    ) -> Result<RemoteSessionRecord, SessionError> {
+        let session = self
+            .store
+            .get_remote_session(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("remote session {id}")))?;
+        let line = self
+            .store
+            .get_remote_line(session.line_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("remote line {}", session.line_id)))?;
+        let mut firewall_rule = None;
+        if approve {
+            let plan = self.session_plan(&session, &line).await?;
+            if shown_plan != Some(plan.digest.as_str()) {
+                return Err(SessionError::Refused(SessionRefusal::PlanChanged));
+            }
+            if firewall {
+                firewall_rule = plan.firewall_rule;
+            }
+        }
+        let decided = self
+            .store
+            .decide_remote_session(
+                &Actor::user(user),
+                id,
+                SessionDecision {
+                    approve,
+                    note,
+                    firewall_rule,
+                },
+            )
+            .await?;
+        Ok(decided)
+    }
+
     /// Create the first administrator if there are no users yet. Returns the password when it was
     /// generated (to be shown once), `None` when it came from the caller or users already exist.
     pub async fn ensure_admin(&self, password: Option<String>) -> Result<Option<String>, AppError> {
@@ -308,5 +548,38 @@ pub fn format_name(f: &mdsec_ledger::LedgerFormat) -> String {
                 CsvEncoding::Utf16Le => "UTF-16LE",
             }
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn session_refusals_are_worded_in_both_languages_and_keep_the_json_error_shape() {
+        let r = SessionRefusal::Devices(SessionDevicesRefused::NotNameable(vec![1, 3]));
+        let ja = r.message(Lang::Ja);
+        assert!(
+            ja.contains("#1, #3") && ja.contains("含められません"),
+            "{ja}"
+        );
+        assert!(r
+            .message(Lang::En)
+            .contains("cannot be part of this request"));
+        for r in [
+            r,
+            SessionRefusal::Devices(SessionDevicesRefused::NoOwnDevice),
+            SessionRefusal::PlanChanged,
+        ] {
+            assert!(!r.message(Lang::Ja).contains("[missing]"));
+            let res = r.web_error(Lang::Ja).json().into_response();
+            assert_eq!(res.status(), axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["error"]["code"], r.code());
+            assert_eq!(v["error"]["message"], r.message(Lang::Ja));
+        }
     }
 }

@@ -13,7 +13,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use maud::html;
-use mdsec_store::{AlertKind, AlertQuery};
+use mdsec_store::{AlertKind, AlertQuery, User};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -72,7 +72,8 @@ pub struct AlertParams {
 }
 
 impl AlertParams {
-    fn query(&self, default_status: Option<&str>) -> Result<AlertQuery, WebError> {
+    /// The store query for `user`: a department user's alerts are always its department's.
+    fn query(&self, user: &User, default_status: Option<&str>) -> Result<AlertQuery, WebError> {
         let kind = match self.kind.as_deref().filter(|k| !k.is_empty()) {
             Some(k) => Some(
                 AlertKind::from_code(k)
@@ -94,6 +95,7 @@ impl AlertParams {
             kind,
             status,
             device_id: self.device_id,
+            department: policy::alert_department(user),
             limit: self.limit.unwrap_or(500).clamp(1, 10_000),
             offset: self.offset.unwrap_or(0).max(0),
         })
@@ -110,7 +112,10 @@ pub async fn list(
         return Err(WebError::forbidden());
     }
     let l = ctx.lang;
-    let q = p.query(Some("open"))?;
+    let q = p.query(&ctx.user, Some("open"))?;
+    if !policy::can_view_alert_detail(&ctx.user) {
+        return counts_page(&ctx, &state).await;
+    }
     let page = state.app.store.list_alerts(&q).await?;
     let can_ack = policy::can_acknowledge_alerts(&ctx.user);
     let showing_all = q.status.is_none();
@@ -175,6 +180,34 @@ pub async fn list(
     Ok(layout(&ctx, l.t("alerts.title"), body))
 }
 
+/// How many alerts there are, open and in all (hospital-wide), without any alert's subject.
+async fn alert_counts(state: &AppState) -> WebResult<(i64, i64)> {
+    let count = |status: Option<&str>| AlertQuery {
+        status: status.map(String::from),
+        limit: 1,
+        ..Default::default()
+    };
+    let store = &state.app.store;
+    let open = store.list_alerts(&count(Some("open"))).await?.total;
+    let all = store.list_alerts(&count(None)).await?.total;
+    Ok((open, all))
+}
+
+/// `/alerts` for a reader who sees counts only (executives).
+async fn counts_page(ctx: &Ctx, state: &AppState) -> WebResult<Html<String>> {
+    let l = ctx.lang;
+    let (open, all) = alert_counts(state).await?;
+    let body = html! {
+        h1 { (l.t("alerts.title")) }
+        p.hint #alerts-counts-only { (l.t("alerts.counts_only")) }
+        table #alerts-counts { tbody {
+            tr { th { (l.t("alerts.filter.open")) } td #alerts-open { (open) } }
+            tr { th { (l.t("alerts.filter.all")) } td #alerts-all { (all) } }
+        } }
+    };
+    Ok(layout(ctx, l.t("alerts.title"), body))
+}
+
 /// `POST /alerts/{id}/acknowledge`.
 pub async fn acknowledge(
     ctx: Ctx,
@@ -199,19 +232,43 @@ pub struct ReconcileParams {
     pub days: Option<i64>,
 }
 
+/// The difference as `user` may see it: everything for the hospital's officers and the auditor; a
+/// department user's own devices only (no unknown devices, counts of its rows); counts only for
+/// executives.
 async fn difference(
     state: &AppState,
+    user: &User,
     days: Option<i64>,
 ) -> WebResult<mdsec_reconcile::ReconcileReport> {
     let store = &state.app.store;
     let ledger = store.live_devices().await?;
     let observations = store.list_observations().await?;
-    Ok(mdsec_reconcile::reconcile(
+    let mut r = mdsec_reconcile::reconcile(
         &ledger,
         &observations,
         chrono::Utc::now(),
         days.unwrap_or(DEFAULT_NOT_SEEN_DAYS).clamp(0, 3650),
-    ))
+    );
+    if policy::sees_all_network_detail(user) {
+        return Ok(r);
+    }
+    r.updates.clear();
+    r.unknown.clear();
+    if !policy::can_view_alert_detail(user) {
+        r.matched.clear();
+        r.not_seen.clear();
+        return Ok(r);
+    }
+    let keep =
+        |dep: &Option<String>| policy::can_view_network_detail_of(user, dep.as_deref(), None);
+    r.matched.retain(|m| keep(&m.department));
+    r.not_seen.retain(|n| keep(&n.department));
+    r.summary.observed = r.matched.len();
+    r.summary.matched = r.matched.len();
+    r.summary.conflicts = r.with_conflicts().count();
+    r.summary.unknown = 0;
+    r.summary.not_seen = r.not_seen.len();
+    Ok(r)
 }
 
 /// `/reconcile`: the three-way difference of what was seen and the ledger.
@@ -224,7 +281,8 @@ pub async fn reconcile_page(
         return Err(WebError::forbidden());
     }
     let l = ctx.lang;
-    let r = difference(&state, p.days).await?;
+    let r = difference(&state, &ctx.user, p.days).await?;
+    let detail = policy::can_view_alert_detail(&ctx.user);
     let s = &r.summary;
     let conflicts: Vec<_> = r.with_conflicts().collect();
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
@@ -247,6 +305,9 @@ pub async fn reconcile_page(
             }
         }
         p.hint { (l.t("reconcile.apply_hint")) }
+        @if !detail {
+            p.hint #reconcile-counts-only { (l.t("alerts.counts_only")) }
+        } @else {
 
         h2 #unknown { (l.t("reconcile.unknown")) " (" (s.unknown) ")" }
         @if r.unknown.is_empty() { p { (l.t("reconcile.none")) } } @else {
@@ -322,6 +383,7 @@ pub async fn reconcile_page(
             }
             @if r.matched.len() > MAX_ROWS_SHOWN { p.hint { (l.t("reconcile.truncated")) } }
         }
+        }
     };
     Ok(layout(&ctx, l.t("reconcile.title"), body))
 }
@@ -338,7 +400,23 @@ async fn api_list(
     if !policy::can_view_alerts(&ctx.user) {
         return Err(WebError::forbidden().json());
     }
-    let q = api(p.query(None))?;
+    let q = api(p.query(&ctx.user, None))?;
+    if !policy::can_view_alert_detail(&ctx.user) {
+        // Counts only: the number of alerts that match, none of them.
+        let total = api(state
+            .app
+            .store
+            .list_alerts(&AlertQuery {
+                limit: 1,
+                ..q.clone()
+            })
+            .await
+            .map_err(WebError::from))?
+        .total;
+        return Ok(Json(
+            json!({"items": [], "total": total, "limit": q.limit, "offset": q.offset, "counts_only": true}),
+        ));
+    }
     let page = api(state
         .app
         .store
@@ -355,11 +433,20 @@ async fn api_get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> WebResult<Json<Value>> {
-    if !policy::can_view_alerts(&ctx.user) {
+    if !policy::can_view_alert_detail(&ctx.user) {
         return Err(WebError::forbidden().json());
     }
-    let a = api(state.app.store.get_alert(id).await.map_err(WebError::from))?
+    let store = &state.app.store;
+    let a = api(store.get_alert(id).await.map_err(WebError::from))?
         .ok_or_else(|| WebError::not_found().json())?;
+    let device = match a.device_id {
+        Some(d) => api(store.get_device(d).await.map_err(WebError::from))?,
+        None => None,
+    };
+    // An alert the reader may not see is answered like one that does not exist.
+    if !policy::can_view_alert(&ctx.user, device.as_ref().map(|d| &d.fields)) {
+        return Err(WebError::not_found().json());
+    }
     Ok(Json(json!(a)))
 }
 
@@ -402,6 +489,6 @@ async fn api_reconcile(
     if !policy::can_view_alerts(&ctx.user) {
         return Err(WebError::forbidden().json());
     }
-    let r = api(difference(&state, p.days).await)?;
+    let r = api(difference(&state, &ctx.user, p.days).await)?;
     Ok(Json(json!(r)))
 }

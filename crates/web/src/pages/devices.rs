@@ -34,19 +34,23 @@ pub struct ListParams {
 impl ListParams {
     pub fn to_query(&self, ctx: &Ctx, limit: i64) -> DeviceQuery {
         let page = self.page.unwrap_or(1).max(1);
+        // Sorting by address would reveal the order of addresses the user may not see.
+        let sort = self
+            .sort
+            .as_deref()
+            .and_then(DeviceSort::from_code)
+            .filter(|s| *s != DeviceSort::Ip || policy::sees_all_network_detail(&ctx.user))
+            .unwrap_or_default();
         DeviceQuery {
             text: self.q.clone(),
+            address_search: policy::address_search(&ctx.user),
             department: self.department.clone(),
             status: self.status.clone(),
             criticality: self.criticality.clone(),
             remote_line: self.remote_line.clone(),
             manufacturer: policy::manufacturer_scope(&ctx.user),
             eos_before: None,
-            sort: self
-                .sort
-                .as_deref()
-                .and_then(DeviceSort::from_code)
-                .unwrap_or_default(),
+            sort,
             descending: self.dir.as_deref() == Some("desc"),
             limit,
             offset: (page - 1).saturating_mul(limit),
@@ -171,7 +175,7 @@ pub async fn list(
                 th { (l.field("eos_date")) }
             } }
             tbody {
-                @for d in &page.items {
+                @for d in page.items.iter().map(|d| policy::redact_device(&ctx.user, d.clone())) {
                     tr {
                         td { a href={ "/devices/" (d.id) } { (d.fields.management_number.as_deref().unwrap_or("—")) } }
                         td.name { a href={ "/devices/" (d.id) } { (d.fields.name) } }
@@ -262,9 +266,11 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> WebResult<Html<String>> {
     let l = ctx.lang;
-    let d = load(&state, &ctx, id).await?;
-    let history = state.app.store.device_history(id).await?;
-    let findings_section = super::intel::device_section(&ctx, &state, &d).await?;
+    let full = load(&state, &ctx, id).await?;
+    let mut history = state.app.store.device_history(id).await?;
+    policy::redact_history(&ctx.user, &full, &mut history);
+    let findings_section = super::intel::device_section(&ctx, &state, &full).await?;
+    let d = policy::redact_device(&ctx.user, full);
     let flat = mdsec_store::flatten(&d.fields);
     let can_edit = policy::can_edit_device(&ctx.user, &d);
     let body = html! {

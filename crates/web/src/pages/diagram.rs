@@ -99,7 +99,17 @@ fn filter_of(p: &DiagramParams) -> Filter {
     }
 }
 
-async fn graph(state: &AppState, p: &DiagramParams) -> WebResult<mdsec_diagram::Graph> {
+/// The filter `user` may draw with: a department user's diagram is always its own department's
+/// (least privilege: IP addresses and places of other departments' devices are not theirs to see).
+fn filter_for(ctx: &Ctx, p: &DiagramParams) -> Filter {
+    let mut f = filter_of(p);
+    if let Some(own) = crate::policy::diagram_department(&ctx.user) {
+        f.department = Some(own);
+    }
+    f
+}
+
+async fn graph(state: &AppState, filter: &Filter) -> WebResult<mdsec_diagram::Graph> {
     let title = state
         .app
         .store
@@ -108,7 +118,7 @@ async fn graph(state: &AppState, p: &DiagramParams) -> WebResult<mdsec_diagram::
         .hospital_name
         .unwrap_or_default();
     let input = diagram_input(state.app.store.as_ref(), &title).await?;
-    mdsec_diagram::build(&input, &filter_of(p)).map_err(|e| WebError::bad_request(e.to_string()))
+    mdsec_diagram::build(&input, filter).map_err(|e| WebError::bad_request(e.to_string()))
 }
 
 /// `/diagram`.
@@ -121,18 +131,43 @@ pub async fn page(
     if !crate::policy::can_view_diagram(&ctx.user) {
         return Err(WebError::forbidden());
     }
-    let g = graph(&state, &p).await?;
+    let filter = filter_for(&ctx, &p);
+    let g = graph(&state, &filter).await?;
+    if !crate::policy::can_view_diagram_detail(&ctx.user) {
+        // Executives: the counts, not the devices, their addresses or the layout.
+        let lines = g
+            .external
+            .iter()
+            .filter(|n| matches!(n.kind, mdsec_diagram::ExternalKind::RemoteLine(_)))
+            .count();
+        let body = html! {
+            h1 { (l.t("diagram.title")) }
+            p.hint #diagram-counts-only { (l.t("diagram.counts_only")) }
+            table #diagram-counts { tbody {
+                tr { th { (l.t("devices.count")) } td #diagram-devices { (g.device_count()) } }
+                tr { th { (l.t("diagram.segment")) } td { (g.segments().count()) } }
+                tr { th { (l.t("nav.remote_lines")) } td { (lines) } }
+            } }
+        };
+        return Ok(layout(&ctx, l.t("diagram.title"), body));
+    }
     let svg = mdsec_diagram::render(&g, Format::Svg);
     // The SVG's own XML declaration does not belong inside HTML.
     let svg = match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => &svg[..],
     };
-    let departments = state.app.departments().await?;
+    let departments: Vec<String> = match crate::policy::diagram_department(&ctx.user) {
+        Some(own) => vec![own],
+        None => state.app.departments().await?.to_vec(),
+    };
     let segments: Vec<String> = g.segments().map(|s| s.name.clone()).collect();
     let query = |format: &str| {
         let mut q = format!("/diagram/export?format={format}");
-        for (k, v) in [("department", &p.department), ("segment", &p.segment)] {
+        for (k, v) in [
+            ("department", &filter.department),
+            ("segment", &filter.segment),
+        ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 q.push_str(&format!("&{k}={}", urlencode(v)));
             }
@@ -146,13 +181,13 @@ pub async fn page(
             label { (l.t("field.department"))
                 select name="department" {
                     option value="" { "—" }
-                    @for d in departments.iter() { option value=(d) selected[p.department.as_deref() == Some(d.as_str())] { (d) } }
+                    @for d in departments.iter() { option value=(d) selected[filter.department.as_deref() == Some(d.as_str())] { (d) } }
                 }
             }
             label { (l.t("diagram.segment"))
                 select name="segment" {
                     option value="" { "—" }
-                    @for s in &segments { option value=(s) selected[p.segment.as_deref() == Some(s.as_str())] { (s) } }
+                    @for s in &segments { option value=(s) selected[filter.segment.as_deref() == Some(s.as_str())] { (s) } }
                 }
             }
             button type="submit" { (l.t("filter.apply")) }
@@ -187,13 +222,13 @@ pub async fn export(
     State(state): State<AppState>,
     Query(p): Query<DiagramParams>,
 ) -> WebResult<Response> {
-    if !crate::policy::can_view_diagram(&ctx.user) {
+    if !crate::policy::can_view_diagram_detail(&ctx.user) {
         return Err(WebError::forbidden());
     }
     let ext = p.format.clone().unwrap_or_else(|| "svg".into());
     let format = Format::from_extension(&ext)
         .ok_or_else(|| WebError::bad_request("format must be svg, graphml or drawio"))?;
-    let g = graph(&state, &p).await?;
+    let g = graph(&state, &filter_for(&ctx, &p)).await?;
     let ctype = match format {
         Format::Svg => "image/svg+xml",
         _ => "application/xml",

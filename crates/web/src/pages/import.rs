@@ -163,7 +163,12 @@ pub async fn export(
     if !policy::can_export(&ctx.user) {
         return Err(WebError::forbidden());
     }
-    let devices = visible_devices(&state, &ctx).await?;
+    // IP and MAC only where the user may see them (the same rule as the pages and the API).
+    let devices: Vec<_> = visible_devices(&state, &ctx)
+        .await?
+        .into_iter()
+        .map(|d| policy::redact_device(&ctx.user, d))
+        .collect();
     let format = p.format.unwrap_or_else(|| "csv".into());
     state
         .app

@@ -4,6 +4,7 @@
 //! asked of [`policy`]; the store enforces the invariants again and audits every step.
 
 use super::layout;
+use crate::app::SessionError;
 use crate::context::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::i18n::Lang;
@@ -16,9 +17,8 @@ use axum::{Form, Router};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use maud::{html, Markup};
 use mdsec_store::{
-    nftables_snippet, ApprovalPolicy, NewRemoteLine, NewRemoteSession, RemoteLineRecord,
-    RemoteMethod, RemoteSessionQuery, RemoteSessionRecord, SessionDecision, SessionStatus, Store,
-    StoreError,
+    ApprovalPolicy, Device, NewRemoteLine, NewRemoteSession, RemoteLineRecord, RemoteMethod,
+    RemoteSessionQuery, RemoteSessionRecord, SessionStatus, Store, StoreError,
 };
 use serde::Deserialize;
 
@@ -500,7 +500,7 @@ async fn line_page(
     for d in line.device_ids.iter().take(MAX_DEVICES_SHOWN) {
         if let Some(dev) = store.get_device(*d).await? {
             if policy::can_view_device(&ctx.user, &dev) && !dev.deleted {
-                devices.push(dev);
+                devices.push(policy::redact_device(&ctx.user, dev));
             }
         }
     }
@@ -630,15 +630,22 @@ pub async fn request_session(
     let result = match session_from_form(id, &form) {
         Ok(s) => state
             .app
-            .store
-            .request_remote_session(&ctx.actor(), s)
+            .request_remote_session(&ctx.user, s, None)
             .await
-            .map_err(user_message),
+            .map_err(|e| session_message(ctx.lang, e)),
         Err(m) => Err(Ok(m)),
     };
     match result {
         Ok(s) => Ok(Redirect::to(&format!("/remote-sessions/{}", s.id)).into_response()),
         Err(e) => line_page(&ctx, &state, id, Some(e?)).await,
+    }
+}
+
+/// A refused session step shown on the page it came from, in the reader's language.
+fn session_message(l: Lang, e: SessionError) -> Result<String, WebError> {
+    match e {
+        SessionError::Refused(r) => Ok(r.message(l)),
+        SessionError::Store(e) => user_message(e),
     }
 }
 
@@ -657,10 +664,9 @@ pub async fn emergency(
     let result = match session_from_form(id, &form) {
         Ok(s) => state
             .app
-            .store
-            .emergency_remote_session(&ctx.actor(), s, &reason)
+            .request_remote_session(&ctx.user, s, Some(&reason))
             .await
-            .map_err(user_message),
+            .map_err(|e| session_message(ctx.lang, e)),
         Err(m) => Err(Ok(m)),
     };
     match result {
@@ -761,7 +767,7 @@ async fn session_page(
     for d in s.device_ids.iter().take(MAX_DEVICES_SHOWN) {
         if let Some(dev) = store.get_device(*d).await? {
             if policy::can_view_device(&ctx.user, &dev) {
-                devices.push(dev);
+                devices.push(policy::redact_device(&ctx.user, dev));
             }
         }
     }
@@ -769,6 +775,15 @@ async fn session_page(
     let requester = s.requested_by == u.username;
     let can_decide = s.status == SessionStatus::Requested
         && policy::can_approve_remote_session(u, &s.requested_by);
+    // The approver sees exactly what approving opens, and approves exactly that.
+    let plan = match can_decide {
+        true => Some(state.app.session_plan(&s, &line).await?),
+        false => None,
+    };
+    let rule_visible = match &s.firewall_rule {
+        Some(_) => rule_visible_to(ctx, state, &s, &line).await?,
+        None => false,
+    };
     let can_run = policy::can_run_remote_session(u, &line.vendor, &s.requested_by);
     let can_start = s.status == SessionStatus::Approved && can_run;
     let can_end = s.status == SessionStatus::Active && can_run;
@@ -800,13 +815,38 @@ async fn session_page(
         }
         @if let Some(rule) = &s.firewall_rule {
             h2 { (l.t("remote.firewall")) }
-            p.hint { (l.t("remote.firewall_hint")) }
-            pre.mono #firewall-rule { (rule) }
+            @if rule_visible {
+                p.hint { (l.t("remote.firewall_hint")) }
+                pre.mono #firewall-rule { (rule) }
+            } @else {
+                p.hint #firewall-hidden { (l.t("remote.firewall_hidden")) }
+            }
+        }
+        @if let Some(plan) = &plan {
+            h2 { (l.t("remote.plan")) }
+            p.hint { (l.t("remote.plan_hint")) }
+            @if plan.devices.is_empty() {
+                p #plan-devices { (l.t("remote.plan_no_devices")) }
+            } @else {
+                ul #plan-devices {
+                    @for d in &plan.devices {
+                        li data-device=(d.id) { a href={ "/devices/" (d.id) } { (d.fields.name) } " " span.mono.small { (d.fields.management_number.as_deref().unwrap_or("")) " " (d.fields.ip.as_deref().unwrap_or("")) " " (d.fields.manufacturer.as_deref().unwrap_or("")) } }
+                    }
+                }
+            }
+            @match &plan.firewall_rule {
+                Some(rule) => {
+                    p.hint { (l.t("remote.plan_firewall")) }
+                    pre.mono #firewall-preview { (rule) }
+                }
+                None => { p.hint #firewall-preview-none { (l.t("remote.plan_no_firewall")) } }
+            }
         }
         @if can_decide {
             h2 { (l.t("remote.decide")) }
             form method="post" action={ "/remote-sessions/" (s.id) "/decide" } #decide-form {
                 input type="hidden" name="_csrf" value=(ctx.csrf());
+                @if let Some(plan) = &plan { input type="hidden" name="plan" value=(plan.digest); }
                 label.wide { (l.t("remote.decision_note")) input type="text" name="note"; }
                 label.check { input type="checkbox" name="firewall" value="1"; " " (l.t("remote.firewall_make")) }
                 button type="submit" name="decision" value="approve" #approve-session { (l.t("remote.approve")) }
@@ -847,6 +887,35 @@ async fn session_page(
     Ok((status, layout(ctx, l.t("remote.session"), body)).into_response())
 }
 
+/// May the reader see the stored firewall rule of `s`? It carries the addresses of the session's
+/// devices (naming none: the line's), so only a reader who may see every one of them does.
+async fn rule_visible_to(
+    ctx: &Ctx,
+    state: &AppState,
+    s: &RemoteSessionRecord,
+    line: &RemoteLineRecord,
+) -> WebResult<bool> {
+    if policy::sees_all_network_detail(&ctx.user) {
+        return Ok(true);
+    }
+    let ids = if s.device_ids.is_empty() {
+        &line.device_ids
+    } else {
+        &s.device_ids
+    };
+    for id in ids.iter().take(mdsec_store::MAX_DEVICES_PER_LINE) {
+        let d: Option<Device> = state.app.store.get_device(*id).await?;
+        if let Some(d) = d {
+            if !policy::can_view_device(&ctx.user, &d)
+                || !policy::can_view_network_detail(&ctx.user, &d.fields)
+            {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
 pub async fn decide(
     ctx: Ctx,
     State(state): State<AppState>,
@@ -854,7 +923,7 @@ pub async fn decide(
     Form(form): Form<FormPairs>,
 ) -> WebResult<Response> {
     ctx.check_csrf(field(&form, "_csrf"))?;
-    let (s, line) = visible_session(&ctx, &state, id).await?;
+    let (s, _line) = visible_session(&ctx, &state, id).await?;
     if !policy::can_approve_remote_session(&ctx.user, &s.requested_by) {
         return Err(WebError::forbidden());
     }
@@ -863,46 +932,20 @@ pub async fn decide(
         Some("reject") => false,
         _ => return Err(WebError::bad_request("decision must be approve or reject")),
     };
-    let mut firewall_rule = None;
-    if approve && field(&form, "firewall") == Some("1") {
-        let store: &dyn Store = state.app.store.as_ref();
-        let wanted = if s.device_ids.is_empty() {
-            &line.device_ids
-        } else {
-            &s.device_ids
-        };
-        let mut ips = Vec::new();
-        for d in wanted.iter().take(mdsec_store::MAX_DEVICES_PER_LINE) {
-            if let Some(ip) = store.get_device(*d).await?.and_then(|d| d.fields.ip) {
-                ips.push(ip);
-            }
-        }
-        let now = Utc::now();
-        let start = DateTime::parse_from_rfc3339(&s.window_start)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(now)
-            .max(now);
-        let end = DateTime::parse_from_rfc3339(&s.window_end)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(now);
-        firewall_rule = nftables_snippet(s.id, &line, &ips, (end - start).num_minutes());
-    }
     let result = state
         .app
-        .store
         .decide_remote_session(
-            &ctx.actor(),
+            &ctx.user,
             id,
-            SessionDecision {
-                approve,
-                note: field(&form, "note").map(String::from),
-                firewall_rule,
-            },
+            approve,
+            field(&form, "note").map(String::from),
+            field(&form, "firewall") == Some("1"),
+            field(&form, "plan"),
         )
         .await;
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/remote-sessions/{id}")).into_response()),
-        Err(e) => session_page(&ctx, &state, id, Some(user_message(e)?)).await,
+        Err(e) => session_page(&ctx, &state, id, Some(session_message(ctx.lang, e)?)).await,
     }
 }
 

@@ -46,6 +46,35 @@ fn narrow(_path: &Path, _allowed: u32) -> std::io::Result<Option<ModeCorrection>
     Ok(None)
 }
 
+/// Create the data directory (0700) and an empty database file (0600) when they do not exist yet, so
+/// that whatever the process umask, nothing the store makes is ever readable by others. SQLite gives
+/// the `-wal` and `-shm` files the database file's mode.
+#[cfg(unix)]
+pub fn prepare(data_dir: &Path, db: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if !data_dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(DIR_MODE)
+            .create(data_dir)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .open(db)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+pub fn prepare(data_dir: &Path, _db: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(data_dir)
+}
+
 /// Narrow the data directory and the database files (`db`, `db-wal`, `db-shm`).
 pub fn secure(data_dir: &Path, db: &Path) -> std::io::Result<Vec<ModeCorrection>> {
     let mut out = Vec::new();
@@ -87,5 +116,16 @@ mod tests {
         assert_eq!(mode(dir.path()), 0o700);
         assert_eq!(mode(&db), 0o600);
         assert!(secure(dir.path(), &db).unwrap().is_empty());
+    }
+
+    #[test]
+    fn what_the_store_creates_is_private_whatever_the_umask() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("a/b");
+        let db = data.join("x.sqlite3");
+        prepare(&data, &db).unwrap();
+        assert_eq!(mode(&data), DIR_MODE);
+        assert_eq!(mode(&db), FILE_MODE);
+        assert!(secure(&data, &db).unwrap().is_empty(), "nothing to correct");
     }
 }

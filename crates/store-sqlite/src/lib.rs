@@ -56,13 +56,14 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
 
 /// Open (creating if needed) the database in `data_dir` and bring its schema up to date.
 pub async fn open(data_dir: &Path) -> StoreResult<SqlStore> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
+    let path = database_path(data_dir);
+    files::prepare(data_dir, &path).map_err(|e| {
         StoreError::Backend(format!(
-            "cannot create data directory {}: {e}",
+            "cannot create the database {} in {}: {e}",
+            path.display(),
             data_dir.display()
         ))
     })?;
-    let path = database_path(data_dir);
     let url = format!("sqlite://{}?mode=rwc", path.display());
     sqlx::any::install_default_drivers();
     let pool = AnyPoolOptions::new()

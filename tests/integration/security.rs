@@ -168,7 +168,30 @@ fn sign_in_forms_refuse_a_large_body_before_reading_it() {
         assert_eq!(r.status(), 413, "{path}");
     }
     // A normal sign-in is well inside the limit.
-    login(&server.base, "admin", ADMIN_PASSWORD);
+    let c = login(&server.base, "admin", ADMIN_PASSWORD);
+
+    // Any other form is bounded too (64 KiB): a 96 KiB device form is refused in Japanese and
+    // creates nothing.
+    let csrf = page_csrf(&c, &format!("{}/devices/new", server.base));
+    let notes = "x".repeat(96 * 1024);
+    let r = c
+        .post(format!("{}/devices", server.base))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "大きすぎる機器"),
+            ("notes", notes.as_str()),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(r.text().unwrap().contains("大きすぎます"));
+    let list = c
+        .get(format!("{}/devices", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!list.contains("大きすぎる機器"), "nothing was created");
 }
 
 /// A client whose connections come from `127.0.0.N`.

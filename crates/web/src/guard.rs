@@ -3,7 +3,9 @@
 //! PostgreSQL cannot keep a NUL character in a text column (SQLite silently truncates at it in some
 //! functions), so a `%00` in a query string or a form, or `\u0000` in JSON, is refused here with 400 and
 //! a message naming where it was, on every backend. Form and JSON bodies are read (bounded by
-//! [`body_limit`]) to be checked; file uploads (multipart) go through their own bounded parsers.
+//! [`body_limit`]: 4 KiB for the sign-in forms, 64 KiB for any other form) to be checked, and a larger
+//! one is refused with 413 before it is parsed; file uploads (multipart) go through their own bounded
+//! parsers.
 
 use crate::error::WebError;
 use axum::body::Body;
@@ -12,11 +14,16 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The largest form or JSON body checked (and accepted) for `path`; `upload` is the configured
-/// upload limit.
-pub fn body_limit(path: &str, upload: usize) -> usize {
+/// The largest URL-encoded form any page sends (a device with all its fields and notes, a whole
+/// self-assessment): 64 KiB. Files go as multipart through their own limits.
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+/// The largest body of `kind` (form or JSON) accepted for `path`; `upload` is the configured upload
+/// limit, which JSON keeps because an SBOM may be attached as a JSON body.
+pub fn body_limit(path: &str, form: bool, upload: usize) -> usize {
     match path {
         "/login" | "/login/totp" | "/logout" => crate::AUTH_FORM_LIMIT,
+        _ if form => FORM_BODY_LIMIT,
         _ => upload,
     }
 }
@@ -95,7 +102,7 @@ pub async fn refuse_invalid_text(upload_limit: usize, req: Request, next: Next) 
     if !form && !json {
         return next.run(req).await;
     }
-    let limit = body_limit(req.uri().path(), upload_limit);
+    let limit = body_limit(req.uri().path(), form, upload_limit);
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
@@ -122,6 +129,17 @@ pub async fn refuse_invalid_text(upload_limit: usize, req: Request, next: Next) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forms_are_bounded_tighter_than_uploads() {
+        assert_eq!(body_limit("/login", true, 1 << 26), crate::AUTH_FORM_LIMIT);
+        assert_eq!(
+            body_limit("/login/totp", false, 1 << 26),
+            crate::AUTH_FORM_LIMIT
+        );
+        assert_eq!(body_limit("/devices/1", true, 1 << 26), FORM_BODY_LIMIT);
+        assert_eq!(body_limit("/api/v1/models/attach", false, 1 << 26), 1 << 26);
+    }
 
     #[test]
     fn nul_is_found_in_urlencoded_and_json_text() {

@@ -7,19 +7,29 @@ use std::time::{Duration, Instant};
 /// Log in through the form (fetching the login CSRF cookie first), returning the signed-in client.
 pub fn login(base: &str, user: &str, password: &str) -> reqwest::blocking::Client {
     let c = http();
-    let csrf = page_csrf(&c, &format!("{base}/login"));
-    let r = c
-        .post(format!("{base}/login"))
+    let r = post_login(&c, base, user, password, "/devices");
+    assert_eq!(r.status(), 303, "login as {user} failed");
+    c
+}
+
+/// Fetch the login page's CSRF cookie with `c`, then post the sign-in form; the answer as it is.
+pub fn post_login(
+    c: &reqwest::blocking::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::blocking::Response {
+    let csrf = page_csrf(c, &format!("{base}/login"));
+    c.post(format!("{base}/login"))
         .form(&[
             ("username", user),
             ("password", password),
             ("_csrf", &csrf),
-            ("next", "/devices"),
+            ("next", next),
         ])
         .send()
-        .unwrap();
-    assert_eq!(r.status(), 303, "login as {user} failed");
-    c
+        .unwrap()
 }
 
 /// GET `url` with client `c` and return the page's `_csrf` form token.

@@ -695,18 +695,12 @@ fn a_manufacturer_sees_its_own_act_now_total_not_the_hospitals() {
     // The first start creates the administrator (only when there is no account yet).
     let server = Server::start(dir.path(), false);
     let admin = token_for(dir.path(), "admin");
-    let out = std::process::Command::new(crate::mdsec_bin())
-        .args(["user", "add", "ge-psirt", "--role", "manufacturer"])
-        .args(["--manufacturer", "GE Healthcare", "--data-dir"])
-        .arg(dir.path())
-        .env("MDSEC_NEW_PASSWORD", "ge-Psirt-secret-1")
-        .env_remove("MDSEC_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::add_user(
+        dir.path(),
+        "ge-psirt",
+        "manufacturer",
+        &["--manufacturer", "GE Healthcare"],
+        "ge-Psirt-secret-1",
     );
     let vendor = token_for(dir.path(), "ge-psirt");
     let get = |token: &str| -> Value {

@@ -3,10 +3,9 @@
 //! alerts); an executive sees counts and the report, no IP/MAC and no diagram detail. Pages, the
 //! JSON API and the exports (ledger, diagram) agree. The addresses are ledger data only.
 
-use crate::{add_radiology_user, data_dir, http, mdsec_bin, token_for, Server, ADMIN_PASSWORD};
+use crate::{add_radiology_user, data_dir, http, token_for, Server, ADMIN_PASSWORD};
 use mdsec_store::*;
 use serde_json::{json, Value};
-use std::process::Command;
 
 const RAD_IP: &str = "10.66.0.21";
 const RAD_MAC: &str = "02:66:00:00:00:21";
@@ -96,14 +95,7 @@ fn department_users_and_executives_see_network_detail_by_one_rule() {
     let alert_of = |addr: &str| alerts.iter().find(|a| a.address == addr).unwrap().id;
     add_radiology_user(dir.path());
     let rad = token_for(dir.path(), "rad1");
-    let out = Command::new(mdsec_bin())
-        .args(["user", "add", "exec1", "--role", "executive", "--data-dir"])
-        .arg(dir.path())
-        .env("MDSEC_NEW_PASSWORD", ADMIN_PASSWORD)
-        .env_remove("MDSEC_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::add_user(dir.path(), "exec1", "executive", &[], ADMIN_PASSWORD);
     let exec = token_for(dir.path(), "exec1");
 
     // The officers see everything (so the checks below are not vacuous).

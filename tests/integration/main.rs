@@ -165,19 +165,24 @@ pub fn token_for(dir: &Path, user: &str) -> String {
 pub const RAD_PASSWORD: &str = "radiology-pass-1";
 
 pub fn add_radiology_user(dir: &Path) {
+    add_user(
+        dir,
+        "rad1",
+        "department_user",
+        &["--department", "放射線科"],
+        RAD_PASSWORD,
+    );
+}
+
+/// `mdsec user add NAME --role ROLE EXTRA…` with `password`, on the SQLite store in `dir`.
+pub fn add_user(dir: &Path, name: &str, role: &str, extra: &[&str], password: &str) {
     let out = Command::new(mdsec_bin())
-        .args([
-            "user",
-            "add",
-            "rad1",
-            "--role",
-            "department_user",
-            "--department",
-            "放射線科",
-            "--data-dir",
-        ])
+        .args(["user", "add", name, "--role", role])
+        .args(extra)
+        .arg("--data-dir")
         .arg(dir)
-        .env("MDSEC_NEW_PASSWORD", RAD_PASSWORD)
+        .env("MDSEC_NEW_PASSWORD", password)
+        .env_remove("MDSEC_DATABASE_URL")
         .output()
         .expect("run mdsec user add");
     assert!(

@@ -4,11 +4,10 @@
 //! approval page shows exactly the devices and the firewall rule that approving stores. The device
 //! and endpoint addresses are ledger data only; nothing is sent to them.
 
-use crate::{data_dir, http, mdsec_bin, token_for, Server, ADMIN_PASSWORD};
+use crate::{data_dir, http, token_for, Server, ADMIN_PASSWORD};
 use reqwest::blocking::{RequestBuilder, Response};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 
 const GE_IP: &str = "10.77.0.11";
 const PHILIPS_IP: &str = "10.77.0.12";
@@ -16,20 +15,7 @@ const OFF_LINE_IP: &str = "10.77.0.13";
 const ENDPOINT: &str = "192.0.2.50";
 
 fn add_user(dir: &Path, name: &str, role: &str, extra: &[&str]) {
-    let out = Command::new(mdsec_bin())
-        .args(["user", "add", name, "--role", role])
-        .args(extra)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("MDSEC_NEW_PASSWORD", ADMIN_PASSWORD)
-        .env_remove("MDSEC_DATABASE_URL")
-        .output()
-        .expect("run mdsec user add");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::add_user(dir, name, role, extra, ADMIN_PASSWORD);
 }
 
 fn device(base: &str, token: &str, name: &str, maker: &str, ip: &str) -> i64 {

@@ -1,6 +1,6 @@
 //! Findings of the outside security review (issue 11): each test failed on the code before its fix.
 
-use crate::api::{login, page_csrf};
+use crate::api::{login, page_csrf, post_login};
 use crate::{data_dir, http, mdsec, mdsec_bin, Server, ADMIN_PASSWORD};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
@@ -39,18 +39,7 @@ fn language_switch_and_login_redirect_only_to_this_server() {
     assert_eq!(location(&r), "/devices?page=2", "a local target is kept");
 
     for next in ["/\t/evil.example", "/\\evil.example", "\t//evil.example"] {
-        let c = http();
-        let csrf = page_csrf(&c, &format!("{}/login", server.base));
-        let r = c
-            .post(format!("{}/login", server.base))
-            .form(&[
-                ("username", "admin"),
-                ("password", ADMIN_PASSWORD),
-                ("_csrf", &csrf),
-                ("next", next),
-            ])
-            .send()
-            .unwrap();
+        let r = post_login(&http(), &server.base, "admin", ADMIN_PASSWORD, next);
         assert_eq!(r.status(), 303, "{next:?}");
         assert_eq!(location(&r), "/", "login with next={next:?}");
     }
@@ -94,7 +83,7 @@ fn the_data_directory_and_database_files_are_private_and_a_wider_mode_is_correct
     assert_eq!(mode(&db), 0o600);
     assert_eq!(mode(dir.path()), 0o700);
     // The directory and the database, and the -wal/-shm files SQLite created with the database's mode.
-    let fixed = corrections_audited(dir.path());
+    let fixed = audited(dir.path(), "entity_id", "files.permissions_corrected");
     assert!(
         fixed.iter().any(|p| p.ends_with("mdsec.sqlite3")),
         "{fixed:?}"
@@ -103,16 +92,17 @@ fn the_data_directory_and_database_files_are_private_and_a_wider_mode_is_correct
     assert!(fixed.contains(&dir_name), "{fixed:?}");
 }
 
-/// The paths whose mode correction is in the audit log, read straight from the file (`audit verify`
-/// reports only the chain's state).
-fn corrections_audited(dir: &std::path::Path) -> Vec<String> {
+/// `column` of every audit entry with `action`, read straight from the database file (`audit
+/// verify` reports only the chain's state).
+fn audited(dir: &std::path::Path, column: &str, action: &str) -> Vec<String> {
     let out = Command::new("python3")
         .args([
             "-c",
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
-             [print(r[0]) for r in c.execute(\"select entity_id from audit_log where action='files.permissions_corrected'\")]",
+             [print(r[0]) for r in c.execute(f'select {sys.argv[2]} from audit_log where action=? order by seq', (sys.argv[3],))]",
         ])
         .arg(dir.join("mdsec.sqlite3"))
+        .args([column, action])
         .output()
         .unwrap();
     assert!(
@@ -205,17 +195,7 @@ fn client_from(n: u8) -> reqwest::blocking::Client {
 }
 
 fn try_login(base: &str, from: u8, user: &str, password: &str) -> reqwest::blocking::Response {
-    let c = client_from(from);
-    let csrf = page_csrf(&c, &format!("{base}/login"));
-    c.post(format!("{base}/login"))
-        .form(&[
-            ("username", user),
-            ("password", password),
-            ("_csrf", &csrf),
-            ("next", "/devices"),
-        ])
-        .send()
-        .unwrap()
+    post_login(&client_from(from), base, user, password, "/devices")
 }
 
 #[test]
@@ -257,18 +237,7 @@ fn guessing_is_slowed_per_account_from_any_address_and_a_shared_address_locks_no
     assert_eq!(try_login(base, 12, "admin", ADMIN_PASSWORD).status(), 429);
 
     // A second administrator lifts the wait from the users page; the audit log names who did it.
-    let out = std::process::Command::new(mdsec_bin())
-        .args(["user", "add", "second", "--role", "admin", "--data-dir"])
-        .arg(dir.path())
-        .env("MDSEC_NEW_PASSWORD", "another-Secret-9")
-        .env_remove("MDSEC_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::add_user(dir.path(), "second", "admin", &[], "another-Secret-9");
     let c = login(base, "second", "another-Secret-9");
     let page = c
         .get(format!("{base}/users"))
@@ -290,16 +259,10 @@ fn guessing_is_slowed_per_account_from_any_address_and_a_shared_address_locks_no
     assert_eq!(try_login(base, 12, "admin", ADMIN_PASSWORD).status(), 303);
     let out = mdsec(dir.path(), &["audit", "verify", "--json"]);
     assert!(out.status.success());
-    let audited = Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
-             print(c.execute(\"select actor from audit_log where action='user.login_delay_cleared'\").fetchone()[0])",
-        ])
-        .arg(dir.path().join("mdsec.sqlite3"))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&audited.stdout).trim(), "second");
+    assert_eq!(
+        audited(dir.path(), "actor", "user.login_delay_cleared"),
+        ["second"]
+    );
 }
 
 fn totp_now(secret: &str) -> String {
@@ -313,17 +276,7 @@ fn totp_now(secret: &str) -> String {
 /// Sign in with the password; the client is then waiting for its second factor.
 fn password_step(base: &str) -> (reqwest::blocking::Client, String) {
     let c = http();
-    let csrf = page_csrf(&c, &format!("{base}/login"));
-    let r = c
-        .post(format!("{base}/login"))
-        .form(&[
-            ("username", "admin"),
-            ("password", ADMIN_PASSWORD),
-            ("_csrf", &csrf),
-            ("next", "/devices"),
-        ])
-        .send()
-        .unwrap();
+    let r = post_login(&c, base, "admin", ADMIN_PASSWORD, "/devices");
     assert!(location(&r).starts_with("/login/totp"), "{}", location(&r));
     let tcsrf = page_csrf(&c, &format!("{base}/login/totp"));
     (c, tcsrf)

@@ -529,6 +529,28 @@ mod tests {
         }
     }
 
+    /// A per-session line of GE HealthCare and Philips serving `device_ids`, with no endpoint.
+    fn shared_line(device_ids: Vec<i64>) -> RemoteLineRecord {
+        RemoteLineRecord {
+            id: 1,
+            version: 1,
+            vendor: "GE HealthCare, Philips".into(),
+            method: mdsec_store::RemoteMethod::ClientVpn,
+            endpoints: vec![],
+            device_ids,
+            vendor_contact: None,
+            hospital_owner: None,
+            contract_ref: None,
+            approval_policy: mdsec_store::ApprovalPolicy::PerSession,
+            last_review: None,
+            notes: None,
+            source: "manual".into(),
+            retired: false,
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
     /// The table: one row per permission (and case), one column per role. A department user is of
     /// 放射線科, a manufacturer account of Philips; the shared line serves a GE device of 放射線科
     /// (#1), a GE device of ICU (#2) and a Philips device of ICU (#3); #4 is not on the line.
@@ -545,21 +567,9 @@ mod tests {
         ];
         let line = RemoteLineRecord {
             id: 1,
-            version: 1,
-            vendor: "GE HealthCare, Philips".into(),
             method: mdsec_store::RemoteMethod::SiteToSiteVpn,
             endpoints: vec!["192.0.2.10".into()],
-            device_ids: vec![1, 2, 3],
-            vendor_contact: None,
-            hospital_owner: None,
-            contract_ref: None,
-            approval_policy: mdsec_store::ApprovalPolicy::PerSession,
-            last_review: None,
-            notes: None,
-            source: "manual".into(),
-            retired: false,
-            created_at: String::new(),
-            updated_at: String::new(),
+            ..shared_line(vec![1, 2, 3])
         };
         let yn = |b: bool| if b { "yes" } else { "-" }.to_string();
         let name_device = |u: &User, d: &Device| {
@@ -781,21 +791,7 @@ mod tests {
         let devices = [ge.clone(), philips.clone(), elsewhere.clone()];
         let mut line = RemoteLineRecord {
             id: 7,
-            version: 1,
-            vendor: "GE HealthCare, Philips".into(),
-            method: mdsec_store::RemoteMethod::ClientVpn,
-            endpoints: vec![],
-            device_ids: vec![1, 2],
-            vendor_contact: None,
-            hospital_owner: None,
-            contract_ref: None,
-            approval_policy: mdsec_store::ApprovalPolicy::PerSession,
-            last_review: None,
-            notes: None,
-            source: "manual".into(),
-            retired: false,
-            created_at: String::new(),
-            updated_at: String::new(),
+            ..shared_line(vec![1, 2])
         };
         assert_eq!(
             session_request_devices(&vendor, &line, &[2, 1, 3, 99], &devices),

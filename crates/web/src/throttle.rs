@@ -104,6 +104,11 @@ fn account_key(username: &str) -> String {
     username.trim().to_lowercase()
 }
 
+/// The account budget of an account's second-factor codes (kept apart from its passwords).
+pub fn second_factor_key(username: &str) -> String {
+    format!("totp:{username}")
+}
+
 impl LoginThrottle {
     /// May an attempt for `username` from `ip` be checked at `now`?
     pub fn check(&self, ip: IpAddr, username: &str, now: Instant) -> Verdict {
@@ -159,6 +164,13 @@ impl LoginThrottle {
             .0
             .remove(&account_key(username))
             .is_some()
+    }
+
+    /// An administrator ends both of an account's delays, password and second factor.
+    pub fn clear_account(&self, username: &str) -> bool {
+        let password = self.clear(username);
+        let second_factor = self.clear(&second_factor_key(username));
+        password || second_factor
     }
 
     /// Accounts currently made to wait, with the remaining wait, for the administrator's page.

@@ -137,22 +137,32 @@ async fn users_page(
     Ok(layout(ctx, l.t("users.title"), body))
 }
 
+/// A user-administration form: from this session (CSRF) and by someone who may manage users.
+fn user_admin_form(ctx: &Ctx, form: &BTreeMap<String, String>) -> WebResult<()> {
+    ctx.check_csrf(form.get("_csrf").map(String::as_str))?;
+    if !policy::can_manage_users(&ctx.user) {
+        return Err(WebError::forbidden());
+    }
+    Ok(())
+}
+
+/// A form field, trimmed; `None` when absent or blank.
+fn field(form: &BTreeMap<String, String>, key: &str) -> Option<String> {
+    form.get(key)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 /// An administrator lifts the sign-in wait of an account (audited with the administrator's name).
 pub async fn clear_delay(
     ctx: Ctx,
     State(state): State<AppState>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
-    ctx.check_csrf(form.get("_csrf").map(String::as_str))?;
-    if !policy::can_manage_users(&ctx.user) {
-        return Err(WebError::forbidden());
-    }
-    let name = form
-        .get("username")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    user_admin_form(&ctx, &form)?;
+    let name = field(&form, "username")
         .ok_or_else(|| WebError::bad_request(ctx.lang.t("login.username")))?;
-    let cleared = state.throttle.clear(&name) | state.throttle.clear(&format!("totp:{name}"));
+    let cleared = state.throttle.clear_account(&name);
     state
         .app
         .store
@@ -179,15 +189,8 @@ pub async fn create_user(
     State(state): State<AppState>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
-    ctx.check_csrf(form.get("_csrf").map(String::as_str))?;
-    if !policy::can_manage_users(&ctx.user) {
-        return Err(WebError::forbidden());
-    }
-    let get = |k: &str| {
-        form.get(k)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
+    user_admin_form(&ctx, &form)?;
+    let get = |k: &str| field(&form, k);
     let role = get("role")
         .and_then(|r| Role::from_code(&r))
         .ok_or_else(|| WebError::bad_request("role"))?;

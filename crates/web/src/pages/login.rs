@@ -125,6 +125,15 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// 429 with the page and how long to wait (Retry-After, whole seconds, at least 1).
+fn too_many(page: Html<String>, wait: std::time::Duration) -> Response {
+    let mut res = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+    if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// Hold or refuse an attempt as the throttle says. `Some(wait)` means refuse now.
 async fn throttle(state: &AppState, ip: IpAddr, username: &str) -> Option<std::time::Duration> {
     match state
@@ -181,11 +190,7 @@ pub async fn submit(
     let store = &state.app.store;
     if let Some(wait) = throttle(&state, ip, &f.username).await {
         let page = login_page(lang, &f.csrf, &next, Some(lang.t("login.too_many")));
-        let mut res = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
-        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(res);
+        return Ok(too_many(page, wait));
     }
     let user = store.get_user_by_name(f.username.trim()).await?;
     let ok = match &user {
@@ -338,17 +343,10 @@ pub async fn totp_submit(
         .get_user(session.user_id)
         .await?
         .ok_or_else(WebError::unauthorized)?;
-    let key = format!("totp:{}", user.username);
+    let key = crate::throttle::second_factor_key(&user.username);
     if let Some(wait) = throttle(&state, ip, &key).await {
-        let mut res = (
-            StatusCode::TOO_MANY_REQUESTS,
-            totp_page(lang, &f.csrf, "/devices", Some(lang.t("login.too_many"))),
-        )
-            .into_response();
-        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(res);
+        let page = totp_page(lang, &f.csrf, "/devices", Some(lang.t("login.too_many")));
+        return Ok(too_many(page, wait));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
